@@ -1,0 +1,86 @@
+// A small fork-join thread pool. Highway 1.0.3 ships no pool, and kernels need
+// one whose size the embedding application chooses, including "no extra
+// threads" (everything runs on the caller's thread).
+#ifndef WISP_CORE_THREAD_POOL_H_
+#define WISP_CORE_THREAD_POOL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace wisp {
+
+class ThreadPool {
+ public:
+  // `num_threads` counts the caller: 1 means no worker threads at all.
+  // Values below 1 are treated as 1.
+  explicit ThreadPool(size_t num_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  size_t num_threads() const { return workers_.size() + 1; }
+
+  // Calls fn(task, thread) once for every task in [0, num_tasks), spread over
+  // the caller and the workers; returns when all are done. `thread` is in
+  // [0, num_threads()) and identifies per-thread scratch space. Not reentrant:
+  // fn must not call Run on the same pool.
+  template <class Fn>
+  void Run(size_t num_tasks, const Fn& fn) {
+    if (num_tasks == 0) return;
+    if (workers_.empty() || num_tasks == 1) {
+      for (size_t t = 0; t < num_tasks; ++t) fn(t, 0);
+      return;
+    }
+    RunErased(num_tasks, &CallThunk<Fn>, &fn);
+  }
+
+  // Splits [0, n) into contiguous ranges of at least `min_chunk` items, about
+  // one per thread, and calls fn(begin, end, thread) for each.
+  template <class Fn>
+  void ParallelFor(size_t n, size_t min_chunk, const Fn& fn) {
+    if (n == 0) return;
+    if (min_chunk == 0) min_chunk = 1;
+    size_t chunks = (n + min_chunk - 1) / min_chunk;
+    if (chunks > num_threads()) chunks = num_threads();
+    const size_t per = (n + chunks - 1) / chunks;
+    chunks = (n + per - 1) / per;
+    Run(chunks, [&](size_t c, size_t thread) {
+      const size_t begin = c * per;
+      const size_t end = begin + per < n ? begin + per : n;
+      fn(begin, end, thread);
+    });
+  }
+
+ private:
+  using Thunk = void (*)(const void* fn, size_t task, size_t thread);
+  template <class Fn>
+  static void CallThunk(const void* fn, size_t task, size_t thread) {
+    (*static_cast<const Fn*>(fn))(task, thread);
+  }
+
+  void RunErased(size_t num_tasks, Thunk thunk, const void* fn);
+  void WorkerLoop(size_t thread);
+  void DrainTasks(size_t thread);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+
+  // The current job; written by the caller before `generation_` is bumped.
+  Thunk thunk_ = nullptr;
+  const void* fn_ = nullptr;
+  size_t num_tasks_ = 0;
+  std::atomic<size_t> next_task_{0};
+  std::atomic<size_t> workers_busy_{0};
+  std::atomic<uint64_t> generation_{0};
+  bool stop_ = false;
+};
+
+}  // namespace wisp
+
+#endif  // WISP_CORE_THREAD_POOL_H_

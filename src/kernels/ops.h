@@ -1,0 +1,63 @@
+// The numeric kernels of wisp: plain functions over float arrays, dispatched
+// at run time to the best Highway target of the CPU. Kernels know nothing of
+// models: shapes come in as sizes, memory is owned by the caller.
+//
+// Layout conventions: row-major; weight matrices are [out, in] (y = W x), as
+// in PyTorch's Linear and in llama2.c checkpoints.
+#ifndef WISP_KERNELS_OPS_H_
+#define WISP_KERNELS_OPS_H_
+
+#include <cstddef>
+
+#include "src/core/thread_pool.h"
+
+namespace wisp::kernels {
+
+// y[m, n] = sum_k x[m, k] * w[n, k] + (bias ? bias[n] : 0).
+// x is [m, k], w is [n, k] (row stride k), y is [m, n]. m == 1 is the decode
+// GEMV; larger m is the prefill GEMM. Work is spread over `pool` (may be null:
+// run on the caller's thread). y must not alias x or w.
+void MatMul(const float* x, const float* w, const float* bias, float* y,
+            size_t m, size_t k, size_t n, ThreadPool* pool);
+
+// y = x / sqrt(mean(x^2) + eps) * weight, for each of `rows` rows of length
+// n. y may alias x.
+void RmsNorm(const float* x, const float* weight, float eps, float* y,
+             size_t rows, size_t n);
+
+// In-place numerically stable softmax of x[0, n) (max subtracted first).
+void Softmax(float* x, size_t n);
+
+// out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)). out may alias
+// gate or up.
+void SwiGLU(const float* gate, const float* up, float* out, size_t n);
+
+// y[i] += x[i].
+void AddInPlace(float* y, const float* x, size_t n);
+
+// Dot product of a and b over n elements.
+float Dot(const float* a, const float* b, size_t n);
+
+// Rotary position embedding on consecutive pairs: for every head h in
+// [0, num_heads) and pair i in [0, head_dim / 2),
+//   (x0, x1) = x[h * head_dim + 2i], x[h * head_dim + 2i + 1]
+//   x0' = x0 * cos[i] - x1 * sin[i];  x1' = x0 * sin[i] + x1 * cos[i]
+// cos/sin hold head_dim / 2 values for this token's position. head_dim even.
+void RopePairs(float* x, size_t num_heads, size_t head_dim, const float* cos,
+               const float* sin);
+
+// Scaled dot-product attention of one query head against n_keys cached
+// positions: scores[j] = scale * dot(q, keys + j * kv_stride), softmax over j,
+// out = sum_j p[j] * (values + j * kv_stride). `scores` is caller scratch of
+// n_keys floats (left holding the probabilities). q and out are head_dim long.
+void AttentionQuery(const float* q, const float* keys, const float* values,
+                    size_t n_keys, size_t head_dim, size_t kv_stride,
+                    float scale, float* scores, float* out);
+
+// Name of the Highway target chosen at run time (e.g. "AVX3"), for logs and
+// benchmarks.
+const char* ActiveTargetName();
+
+}  // namespace wisp::kernels
+
+#endif  // WISP_KERNELS_OPS_H_
