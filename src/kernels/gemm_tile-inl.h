@@ -1,0 +1,170 @@
+// The GEMM's inner pieces, per Highway target: operand packing and the
+// register-tiled micro-kernel. Included from matmul.cc once per target.
+//
+// Packed layouts (NR = 2 vectors of floats, MR = rows per register tile):
+//   x panel: for each p in the k range, MR consecutive x values x[i..i+MR, p].
+//   w panel: for each p in the k range, NR consecutive weights w[j..j+NR, p],
+//            zero past the last column.
+// The micro-kernel broadcasts one x value per row and multiplies it into the
+// two w vectors, so every loaded value feeds MR or 2 FMAs.
+#if defined(WISP_KERNELS_GEMM_TILE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef WISP_KERNELS_GEMM_TILE_INL_H_
+#undef WISP_KERNELS_GEMM_TILE_INL_H_
+#else
+#define WISP_KERNELS_GEMM_TILE_INL_H_
+#endif
+
+#include <stddef.h>
+#include <string.h>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace wisp::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Rows per register tile: MR rows x 2 vectors of accumulators plus the two w
+// vectors and one broadcast must fit the register file (32 registers with
+// AVX-512, 16 with AVX2/SSE4).
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr size_t kTileRows = 8;
+#elif HWY_TARGET == HWY_SCALAR
+constexpr size_t kTileRows = 4;
+#else
+constexpr size_t kTileRows = 6;
+#endif
+
+// Copies rows [row0, row0 + rows) of x (row stride k), columns [0, k), into
+// one packed x panel of stride kTileRows. Rows past `rows` are left unset:
+// the micro-kernel for a short panel never reads them.
+inline void PackXPanel(const float* HWY_RESTRICT x, size_t k, size_t row0,
+                       size_t rows, float* HWY_RESTRICT panel) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* HWY_RESTRICT src = x + (row0 + r) * k;
+    for (size_t p = 0; p < k; ++p) panel[p * kTileRows + r] = src[p];
+  }
+}
+
+// Packs w[col0 + c, p0 + p] for c < cols (<= nr), p < depth into a w panel of
+// width nr, zero-filling columns cols..nr.
+inline void PackWPanel(const float* HWY_RESTRICT w, size_t k, size_t col0,
+                       size_t cols, size_t p0, size_t depth, size_t nr,
+                       float* HWY_RESTRICT panel) {
+  if (cols < nr) memset(panel, 0, depth * nr * sizeof(float));
+  for (size_t c = 0; c < cols; ++c) {
+    const float* HWY_RESTRICT src = w + (col0 + c) * k + p0;
+    for (size_t p = 0; p < depth; ++p) panel[p * nr + c] = src[p];
+  }
+}
+
+// Writes one row of the register tile (two vectors) to y_row[0, cols). The
+// first k block adds the bias (or nothing); later blocks add onto y. The
+// partial path performs the same single addition per element, so results do
+// not depend on where a tile ends.
+template <class D>
+HWY_INLINE void StoreTileRow(D d, hn::VFromD<D> v0, hn::VFromD<D> v1,
+                             const float* HWY_RESTRICT bias, bool accumulate,
+                             size_t cols, float* HWY_RESTRICT y_row) {
+  const size_t N = hn::Lanes(d);
+  const float* addend = accumulate ? y_row : bias;
+  if (cols == 2 * N) {
+    if (addend != nullptr) {
+      v0 = hn::Add(v0, hn::LoadU(d, addend));
+      v1 = hn::Add(v1, hn::LoadU(d, addend + N));
+    }
+    hn::StoreU(v0, d, y_row);
+    hn::StoreU(v1, d, y_row + N);
+    return;
+  }
+  HWY_ALIGN float tile[2 * hn::MaxLanes(d)];
+  hn::Store(v0, d, tile);
+  hn::Store(v1, d, tile + N);
+  for (size_t c = 0; c < cols; ++c) {
+    y_row[c] = addend != nullptr ? tile[c] + addend[c] : tile[c];
+  }
+}
+
+// y[0..kRows, 0..cols) (row stride ldy) = (or +=) x_panel * w_panel over
+// `depth` values of p. kRows <= kTileRows; the accumulators are named
+// variables rather than an array so that they live in registers on every
+// target (arrays of sizeless SVE vectors are not even allowed).
+template <size_t kRows, class D>
+HWY_INLINE void MicroKernel(D d, const float* HWY_RESTRICT x_panel,
+                            const float* HWY_RESTRICT w_panel, size_t depth,
+                            const float* HWY_RESTRICT bias, bool accumulate,
+                            size_t cols, float* HWY_RESTRICT y, size_t ldy) {
+  static_assert(kRows >= 1 && kRows <= 8, "tile has at most 8 rows");
+  using V = hn::VFromD<D>;
+  const size_t N = hn::Lanes(d);
+  V c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d),
+    c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d),
+    c40 = hn::Zero(d), c41 = hn::Zero(d), c50 = hn::Zero(d), c51 = hn::Zero(d),
+    c60 = hn::Zero(d), c61 = hn::Zero(d), c70 = hn::Zero(d), c71 = hn::Zero(d);
+  for (size_t p = 0; p < depth; ++p) {
+    const V w0 = hn::Load(d, w_panel + p * 2 * N);
+    const V w1 = hn::Load(d, w_panel + p * 2 * N + N);
+    const float* HWY_RESTRICT xp = x_panel + p * kTileRows;
+#define WISP_TILE_ROW_FMA(r)               \
+  if constexpr (kRows > r) {               \
+    const V xr = hn::Set(d, xp[r]);        \
+    c##r##0 = hn::MulAdd(xr, w0, c##r##0); \
+    c##r##1 = hn::MulAdd(xr, w1, c##r##1); \
+  }
+    WISP_TILE_ROW_FMA(0)
+    WISP_TILE_ROW_FMA(1)
+    WISP_TILE_ROW_FMA(2)
+    WISP_TILE_ROW_FMA(3)
+    WISP_TILE_ROW_FMA(4)
+    WISP_TILE_ROW_FMA(5)
+    WISP_TILE_ROW_FMA(6)
+    WISP_TILE_ROW_FMA(7)
+#undef WISP_TILE_ROW_FMA
+  }
+#define WISP_TILE_ROW_STORE(r)                                              \
+  if constexpr (kRows > r) {                                                \
+    StoreTileRow(d, c##r##0, c##r##1, bias, accumulate, cols, y + r * ldy); \
+  }
+  WISP_TILE_ROW_STORE(0)
+  WISP_TILE_ROW_STORE(1)
+  WISP_TILE_ROW_STORE(2)
+  WISP_TILE_ROW_STORE(3)
+  WISP_TILE_ROW_STORE(4)
+  WISP_TILE_ROW_STORE(5)
+  WISP_TILE_ROW_STORE(6)
+  WISP_TILE_ROW_STORE(7)
+#undef WISP_TILE_ROW_STORE
+}
+
+// Runs the micro-kernel for a panel of `rows` <= kTileRows rows, choosing the
+// instantiation at run time (only the last panel of a matrix is short).
+template <class D>
+HWY_INLINE void MicroKernelRows(D d, size_t rows, const float* x_panel,
+                                const float* w_panel, size_t depth,
+                                const float* bias, bool accumulate, size_t cols,
+                                float* y, size_t ldy) {
+  switch (rows) {
+#define WISP_TILE_CASE(r)                                                   \
+  case r:                                                                   \
+    if constexpr (r <= kTileRows) {                                         \
+      MicroKernel<r>(d, x_panel, w_panel, depth, bias, accumulate, cols, y, \
+                     ldy);                                                  \
+    }                                                                       \
+    break;
+    WISP_TILE_CASE(1)
+    WISP_TILE_CASE(2)
+    WISP_TILE_CASE(3)
+    WISP_TILE_CASE(4)
+    WISP_TILE_CASE(5)
+    WISP_TILE_CASE(6)
+    WISP_TILE_CASE(7)
+    WISP_TILE_CASE(8)
+#undef WISP_TILE_CASE
+    default:
+      break;
+  }
+}
+
+}  // namespace wisp::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // WISP_KERNELS_GEMM_TILE_INL_H_

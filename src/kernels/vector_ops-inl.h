@@ -1,0 +1,142 @@
+// Per-target building blocks shared by the dispatched kernel files: partial
+// (tail) loads and stores, reductions and the softmax body. Included once per
+// Highway target from files that include hwy/foreach_target.h, hence the
+// toggle guard instead of a plain include guard.
+#if defined(WISP_KERNELS_VECTOR_OPS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef WISP_KERNELS_VECTOR_OPS_INL_H_
+#undef WISP_KERNELS_VECTOR_OPS_INL_H_
+#else
+#define WISP_KERNELS_VECTOR_OPS_INL_H_
+#endif
+
+#include <stddef.h>
+#include <string.h>
+
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace wisp::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// AVX2 and AVX-512 have true masked loads that never touch the masked-off
+// lanes; on the other targets Highway emulates MaskedLoad with a full load,
+// which could read past the end of the caller's array. There a copy through
+// a small aligned buffer keeps every access in bounds.
+#undef WISP_HAVE_SAFE_MASKED_LOAD
+#if HWY_ARCH_X86 && (HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || \
+                     HWY_TARGET == HWY_AVX3_DL)
+#define WISP_HAVE_SAFE_MASKED_LOAD 1
+#else
+#define WISP_HAVE_SAFE_MASKED_LOAD 0
+#endif
+
+// Loads p[0, count) with count < Lanes(d); the remaining lanes are zero.
+template <class D>
+HWY_INLINE hn::VFromD<D> LoadTail(D d, const float* HWY_RESTRICT p,
+                                  size_t count) {
+#if WISP_HAVE_SAFE_MASKED_LOAD
+  return hn::MaskedLoad(hn::FirstN(d, count), d, p);
+#else
+  HWY_ALIGN float buffer[hn::MaxLanes(d)] = {};
+  memcpy(buffer, p, count * sizeof(float));
+  return hn::Load(d, buffer);
+#endif
+}
+
+// Stores the first count < Lanes(d) lanes of v to p[0, count).
+template <class D>
+HWY_INLINE void StoreTail(D d, hn::VFromD<D> v, float* HWY_RESTRICT p,
+                          size_t count) {
+#if WISP_HAVE_SAFE_MASKED_LOAD
+  hn::BlendedStore(v, hn::FirstN(d, count), d, p);
+#else
+  HWY_ALIGN float buffer[hn::MaxLanes(d)];
+  hn::Store(v, d, buffer);
+  memcpy(p, buffer, count * sizeof(float));
+#endif
+}
+
+template <class D>
+HWY_INLINE float SumLanes(D d, hn::VFromD<D> v) {
+  return hn::GetLane(hn::SumOfLanes(d, v));
+}
+
+// Four independent accumulators hide the FMA latency; they are combined in a
+// fixed order so that the result depends only on the inputs.
+template <class D>
+HWY_INLINE float DotVec(D d, const float* HWY_RESTRICT a,
+                        const float* HWY_RESTRICT b, size_t n) {
+  const size_t N = hn::Lanes(d);
+  auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
+  auto acc2 = hn::Zero(d), acc3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    acc0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc0);
+    acc1 = hn::MulAdd(hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N), acc1);
+    acc2 = hn::MulAdd(hn::LoadU(d, a + i + 2 * N), hn::LoadU(d, b + i + 2 * N),
+                      acc2);
+    acc3 = hn::MulAdd(hn::LoadU(d, a + i + 3 * N), hn::LoadU(d, b + i + 3 * N),
+                      acc3);
+  }
+  for (; i + N <= n; i += N) {
+    acc0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc0);
+  }
+  if (i < n) {
+    acc1 =
+        hn::MulAdd(LoadTail(d, a + i, n - i), LoadTail(d, b + i, n - i), acc1);
+  }
+  return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
+}
+
+// In-place softmax of x[0, n): subtract the maximum so exp never overflows,
+// exponentiate, then scale by the reciprocal of the sum.
+template <class D>
+HWY_INLINE void SoftmaxVec(D d, float* HWY_RESTRICT x, size_t n) {
+  if (n == 0) return;
+  const size_t N = hn::Lanes(d);
+  const auto lowest = hn::Set(d, -hwy::HighestValue<float>());
+  auto max_v = lowest;
+  size_t i = 0;
+  for (; i + N <= n; i += N) max_v = hn::Max(max_v, hn::LoadU(d, x + i));
+  float max = hn::GetLane(hn::MaxOfLanes(d, max_v));
+  for (size_t j = i; j < n; ++j) max = x[j] > max ? x[j] : max;
+
+  const auto max_b = hn::Set(d, max);
+  auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+  i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto e0 = hn::Exp(d, hn::Sub(hn::LoadU(d, x + i), max_b));
+    const auto e1 = hn::Exp(d, hn::Sub(hn::LoadU(d, x + i + N), max_b));
+    hn::StoreU(e0, d, x + i);
+    hn::StoreU(e1, d, x + i + N);
+    sum0 = hn::Add(sum0, e0);
+    sum1 = hn::Add(sum1, e1);
+  }
+  for (; i < n; i += N) {
+    const size_t count = n - i < N ? n - i : N;
+    // Lanes past the end come in as 0 and leave as exp(-max) or 0; they must
+    // not count, so the tail is masked before it joins the sum.
+    const auto e = hn::IfThenElseZero(
+        hn::FirstN(d, count),
+        hn::Exp(d, hn::Sub(LoadTail(d, x + i, count), max_b)));
+    if (count == N) {
+      hn::StoreU(e, d, x + i);
+    } else {
+      StoreTail(d, e, x + i, count);
+    }
+    sum0 = hn::Add(sum0, e);
+  }
+  const auto inv = hn::Set(d, 1.0f / SumLanes(d, hn::Add(sum0, sum1)));
+  i = 0;
+  for (; i + N <= n; i += N) {
+    hn::StoreU(hn::Mul(hn::LoadU(d, x + i), inv), d, x + i);
+  }
+  if (i < n)
+    StoreTail(d, hn::Mul(LoadTail(d, x + i, n - i), inv), x + i, n - i);
+}
+
+}  // namespace wisp::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // WISP_KERNELS_VECTOR_OPS_INL_H_
