@@ -1,0 +1,195 @@
+// C entry points for sessions: feeding, logits, sampling and generation.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "capi/handles.h"
+
+using wisp::capi::CopyOut;
+using wisp::capi::Fail;
+using wisp::capi::Guarded;
+using wisp::capi::Ok;
+
+namespace wisp::capi {
+
+absl::StatusOr<SamplerParams> ToSamplerParams(const wisp_sampler_params* in) {
+  wisp_sampler_params p;
+  if (ReadParams(in, wisp_sampler_default_params(), &p,
+                 "wisp_sampler_params") != WISP_OK) {
+    return absl::InvalidArgumentError(wisp_last_error());
+  }
+  SamplerParams params;
+  params.temperature = p.temperature;
+  params.top_k = p.top_k;
+  params.top_p = p.top_p;
+  params.repetition_penalty = p.repetition_penalty;
+  params.repetition_last_n = p.repetition_last_n;
+  params.seed = p.seed;
+  absl::Status valid = ValidateSamplerParams(params);
+  if (!valid.ok()) return valid;
+  return params;
+}
+
+}  // namespace wisp::capi
+
+extern "C" {
+
+wisp_session_params wisp_session_default_params(void) {
+  wisp_session_params params = {};
+  params.struct_size = sizeof(params);
+  params.n_threads = 1;
+  params.context_length = 0;
+  return params;
+}
+
+wisp_sampler_params wisp_sampler_default_params(void) {
+  wisp_sampler_params params = {};
+  params.struct_size = sizeof(params);
+  const wisp::SamplerParams defaults;
+  params.temperature = defaults.temperature;
+  params.top_k = defaults.top_k;
+  params.top_p = defaults.top_p;
+  params.repetition_penalty = defaults.repetition_penalty;
+  params.repetition_last_n = defaults.repetition_last_n;
+  params.seed = defaults.seed;
+  return params;
+}
+
+wisp_status wisp_session_create(const wisp_model* model,
+                                const wisp_session_params* params,
+                                wisp_session** out_session) {
+  return Guarded([&] {
+    if (model == nullptr || out_session == nullptr) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "model or out_session is NULL");
+    }
+    wisp_session_params p;
+    wisp_status s = wisp::capi::ReadParams(
+        params, wisp_session_default_params(), &p, "wisp_session_params");
+    if (s != WISP_OK) return s;
+    if (p.n_threads < 1 || p.context_length < 0) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT,
+                  absl::StrCat("n_threads must be >= 1 and context_length >= "
+                               "0, got ",
+                               p.n_threads, " and ", p.context_length));
+    }
+    wisp::SessionOptions options;
+    options.num_threads = static_cast<size_t>(p.n_threads);
+    options.context_length = static_cast<size_t>(p.context_length);
+    auto session = wisp::Session::Create(*model->model, options);
+    if (!session.ok()) return Fail(session.status());
+    *out_session = new wisp_session{std::move(*session)};
+    return Ok();
+  });
+}
+
+void wisp_session_free(wisp_session* session) { delete session; }
+
+wisp_status wisp_session_reset(wisp_session* session) {
+  if (session == nullptr) {
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "session is NULL");
+  }
+  session->session->Reset();
+  return Ok();
+}
+
+wisp_status wisp_session_position(const wisp_session* session,
+                                  size_t* out_position) {
+  if (session == nullptr || out_position == nullptr) {
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "session or out_position is NULL");
+  }
+  *out_position = session->session->position();
+  return Ok();
+}
+
+wisp_status wisp_session_feed(wisp_session* session, const int32_t* ids,
+                              size_t n_ids, float* logits,
+                              size_t logits_capacity) {
+  return Guarded([&] {
+    if (session == nullptr || (ids == nullptr && n_ids > 0)) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session or ids is NULL");
+    }
+    const size_t vocab = session->session->model().config().vocab_size;
+    if (logits != nullptr && logits_capacity / vocab < n_ids) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT,
+                  absl::StrCat("logits buffer holds ", logits_capacity,
+                               " floats, ", n_ids, " x ", vocab, " needed"));
+    }
+    absl::Status fed =
+        session->session->Feed(absl::MakeConstSpan(ids, n_ids), logits);
+    return fed.ok() ? Ok() : Fail(fed);
+  });
+}
+
+wisp_status wisp_session_logits(const wisp_session* session, float* logits,
+                                size_t capacity, size_t* out_n) {
+  if (session == nullptr) {
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "session is NULL");
+  }
+  absl::Span<const float> last = session->session->last_logits();
+  if (last.empty()) {
+    return Fail(WISP_ERR_OUT_OF_RANGE, "no logits yet: feed tokens first");
+  }
+  return CopyOut(last.data(), last.size(), sizeof(float), logits, capacity,
+                 out_n);
+}
+
+wisp_status wisp_session_sample(wisp_session* session,
+                                const wisp_sampler_params* params,
+                                int32_t* out_token) {
+  return Guarded([&] {
+    if (session == nullptr || out_token == nullptr) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session or out_token is NULL");
+    }
+    auto sampler_params = wisp::capi::ToSamplerParams(params);
+    if (!sampler_params.ok()) return Fail(sampler_params.status());
+    if (session->session->last_logits().empty()) {
+      return Fail(WISP_ERR_OUT_OF_RANGE, "no logits yet: feed tokens first");
+    }
+    wisp::Sampler sampler(*sampler_params);
+    auto token = session->session->SampleNext(&sampler);
+    if (!token.ok()) return Fail(token.status());
+    *out_token = *token;
+    return Ok();
+  });
+}
+
+wisp_status wisp_session_generate(wisp_session* session,
+                                  const wisp_sampler_params* params,
+                                  size_t max_tokens,
+                                  wisp_token_callback callback,
+                                  void* user_data, size_t* out_n_generated,
+                                  wisp_stop_reason* out_reason) {
+  return Guarded([&] {
+    if (session == nullptr) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session is NULL");
+    }
+    auto sampler_params = wisp::capi::ToSamplerParams(params);
+    if (!sampler_params.ok()) return Fail(sampler_params.status());
+    wisp::Session& s = *session->session;
+    if (s.last_logits().empty()) {
+      return Fail(WISP_ERR_OUT_OF_RANGE, "nothing to continue: feed a prompt "
+                                         "first");
+    }
+    const wisp::Tokenizer* tokenizer = s.model().tokenizer();
+    wisp::Sampler sampler(*sampler_params);
+    size_t generated = 0;
+    auto on_token = [&](int32_t token) {
+      ++generated;
+      if (callback == nullptr) return true;
+      std::string text;
+      if (tokenizer != nullptr) {
+        const size_t n = s.history().size();
+        text = tokenizer->DecodeToken(n >= 2 ? s.history()[n - 2] : -1, token);
+      }
+      return callback(token, text.data(), text.size(), user_data) == 0;
+    };
+    auto reason = s.Generate(&sampler, max_tokens, on_token);
+    if (out_n_generated) *out_n_generated = generated;
+    if (!reason.ok()) return Fail(reason.status());
+    if (out_reason) {
+      *out_reason = static_cast<wisp_stop_reason>(static_cast<int>(*reason));
+    }
+    return Ok();
+  });
+}
+
+}  // extern "C"

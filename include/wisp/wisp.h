@@ -1,0 +1,299 @@
+/*
+ * wisp.h - the C API of wisp, an embeddable library that loads, fine-tunes and
+ * runs transformer language models.
+ *
+ * This is the only public header: plain C99, no C++ in it, so that C, C++,
+ * Rust, Go, C# and game engines can bind it.
+ *
+ * Conventions (the same for every function below):
+ *   - Every fallible function returns a wisp_status; WISP_OK (0) is success.
+ *     Results go to out-parameters, which are written only on success.
+ *   - On failure, wisp_last_error() returns a message for the calling thread.
+ *   - Handles (wisp_model, wisp_session) are opaque. Functions named *_free
+ *     accept NULL.
+ *   - Parameter structs start with `struct_size`. Initialise them with the
+ *     matching wisp_*_default_params() and change the fields you need; new
+ *     fields are only ever appended, and the library reads only the first
+ *     struct_size bytes, so code compiled against an older header keeps
+ *     working.
+ *   - Variable-size outputs follow "ask for the size, then copy": pass a
+ *     buffer and its capacity; the required size is always written to the
+ *     size out-parameter, and WISP_ERR_BUFFER_TOO_SMALL is returned if the
+ *     buffer cannot hold it (pass NULL and 0 to only ask).
+ *   - Nothing aborts on bad input and no C++ exception crosses this boundary.
+ *
+ * Threading: a wisp_model is immutable once loaded and may be shared by any
+ * number of threads and sessions. A wisp_session is a single-threaded object:
+ * use it from one thread at a time. Each session may use worker threads of
+ * its own (wisp_session_params.n_threads), always including the caller's.
+ */
+#ifndef WISP_WISP_H_
+#define WISP_WISP_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define WISP_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define WISP_API __attribute__((visibility("default")))
+#else
+#define WISP_API
+#endif
+
+/* Version of this header. Bumped (major) on incompatible changes to the ABI,
+ * (minor) when functions or appended struct fields are added. */
+#define WISP_API_VERSION_MAJOR 0
+#define WISP_API_VERSION_MINOR 1
+#define WISP_API_VERSION ((WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR)
+
+/* ------------------------------------------------------------------------ */
+/* Status and errors                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef enum wisp_status {
+  WISP_OK = 0,
+  WISP_ERR_INVALID_ARGUMENT = 1, /* NULL handle, bad parameter, bad token id */
+  WISP_ERR_NOT_FOUND = 2,        /* a file that does not exist */
+  WISP_ERR_CORRUPT = 3,          /* a truncated or corrupt file */
+  WISP_ERR_UNSUPPORTED = 4,      /* valid but not supported by this build */
+  WISP_ERR_OUT_OF_RANGE = 5,     /* context full, index out of range */
+  WISP_ERR_BUFFER_TOO_SMALL = 6, /* see "ask for the size, then copy" */
+  WISP_ERR_CANCELLED = 7,        /* a callback asked to stop */
+  WISP_ERR_OUT_OF_MEMORY = 8,
+  WISP_ERR_IO = 9, /* reading or writing a file failed */
+  WISP_ERR_INTERNAL = 10
+} wisp_status;
+
+/* The library's version string, e.g. "0.1.0". Static storage; never NULL. */
+WISP_API const char* wisp_version(void);
+
+/* WISP_API_VERSION of the library actually loaded (compare with the header's
+ * to detect a mismatched shared library). */
+WISP_API int wisp_api_version(void);
+
+/* Message describing the last failure on the calling thread ("" if none).
+ * Valid until the next wisp call on this thread; copy it to keep it. */
+WISP_API const char* wisp_last_error(void);
+
+/* A short static name for a status, e.g. "WISP_ERR_CORRUPT". */
+WISP_API const char* wisp_status_name(wisp_status status);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct wisp_model wisp_model;
+
+typedef struct wisp_model_params {
+  size_t struct_size; /* sizeof(wisp_model_params) */
+  /* Check every tensor's CRC-32C at load (reads the whole file once).
+   * Structure, offsets, shapes and dtypes are always verified. Default 1. */
+  int verify_checksums;
+} wisp_model_params;
+
+/* Default model parameters (struct_size filled in). */
+WISP_API wisp_model_params wisp_model_default_params(void);
+
+/* Loads a .wisp model file, memory-mapping its weights in place.
+ * params may be NULL for defaults. On success *out_model owns the model;
+ * release it with wisp_model_free after every session on it is freed.
+ * Errors: INVALID_ARGUMENT (NULL path/out, bad params, unusable config),
+ * NOT_FOUND, CORRUPT (truncated, bad checksum, bad metadata), UNSUPPORTED
+ * (e.g. a newer format version or an architecture this build lacks).
+ * Thread-safe. */
+WISP_API wisp_status wisp_model_load(const char* path,
+                                     const wisp_model_params* params,
+                                     wisp_model** out_model);
+
+/* Releases a model. NULL is ignored. No session on it may be used after. */
+WISP_API void wisp_model_free(wisp_model* model);
+
+typedef enum wisp_norm_kind { WISP_NORM_RMS = 0, WISP_NORM_LAYER = 1 } wisp_norm_kind;
+typedef enum wisp_position_kind {
+  WISP_POSITIONS_ROTARY = 0,
+  WISP_POSITIONS_LEARNED = 1
+} wisp_position_kind;
+typedef enum wisp_mlp_kind {
+  WISP_MLP_SWIGLU = 0,
+  WISP_MLP_GELU_TANH = 1,
+  WISP_MLP_GELU_ERF = 2
+} wisp_mlp_kind;
+typedef enum wisp_mask_kind {
+  WISP_MASK_CAUSAL = 0,
+  WISP_MASK_BIDIRECTIONAL = 1,
+  WISP_MASK_PREFIX = 2
+} wisp_mask_kind;
+
+typedef struct wisp_model_config {
+  size_t struct_size; /* set by the caller: sizeof(wisp_model_config) */
+  int32_t dim;
+  int32_t hidden_dim;
+  int32_t n_layers;
+  int32_t n_heads;
+  int32_t n_kv_heads;
+  int32_t vocab_size;
+  int32_t max_seq_len;
+  float norm_eps;
+  float rope_theta;
+  int32_t norm;      /* wisp_norm_kind */
+  int32_t positions; /* wisp_position_kind */
+  int32_t mlp;       /* wisp_mlp_kind */
+  int32_t mask;      /* wisp_mask_kind */
+  int32_t tied_embeddings;
+  int32_t bos_id; /* -1 if the tokenizer has none */
+  int32_t eos_id; /* -1 if the tokenizer has none */
+} wisp_model_config;
+
+/* Fills *out_config (whose struct_size the caller sets; only that many bytes
+ * are written). Errors: INVALID_ARGUMENT for NULL or a struct_size smaller
+ * than the first field set. Thread-safe. */
+WISP_API wisp_status wisp_model_get_config(const wisp_model* model,
+                                           wisp_model_config* out_config);
+
+/* ------------------------------------------------------------------------ */
+/* Tokenizer (the one stored in the model file)                             */
+/* ------------------------------------------------------------------------ */
+
+/* Encodes `text_len` bytes of `text` (any bytes; invalid UTF-8 falls back to
+ * byte tokens) into token ids, with a BOS id first if add_bos and the
+ * tokenizer has one. Writes up to `capacity` ids to `ids` and the count
+ * needed to *out_n_ids. Errors: INVALID_ARGUMENT (NULL model/out or NULL text
+ * with a non-zero length), UNSUPPORTED (model without tokenizer),
+ * BUFFER_TOO_SMALL. Thread-safe. */
+WISP_API wisp_status wisp_tokenize(const wisp_model* model, const char* text,
+                                   size_t text_len, int add_bos, int32_t* ids,
+                                   size_t capacity, size_t* out_n_ids);
+
+/* Decodes ids into text bytes (not NUL-terminated), the way llama2.c prints
+ * them: a BOS id is dropped and the leading space of the token after it is
+ * removed; byte tokens become raw bytes. Ask-then-copy with `capacity` and
+ * *out_len. Errors: INVALID_ARGUMENT (NULL, or an id outside the
+ * vocabulary), UNSUPPORTED, BUFFER_TOO_SMALL. Thread-safe. */
+WISP_API wisp_status wisp_detokenize(const wisp_model* model,
+                                     const int32_t* ids, size_t n_ids,
+                                     char* text, size_t capacity,
+                                     size_t* out_len);
+
+/* The text of `token` as it is printed after `prev_token` (pass -1 when there
+ * is no previous token): what a streaming callback shows. Ask-then-copy.
+ * Errors as wisp_detokenize. Thread-safe. */
+WISP_API wisp_status wisp_token_to_text(const wisp_model* model,
+                                        int32_t prev_token, int32_t token,
+                                        char* text, size_t capacity,
+                                        size_t* out_len);
+
+/* ------------------------------------------------------------------------ */
+/* Sessions: a context (KV cache) on a shared model                         */
+/* ------------------------------------------------------------------------ */
+
+typedef struct wisp_session wisp_session;
+
+typedef struct wisp_session_params {
+  size_t struct_size; /* sizeof(wisp_session_params) */
+  /* Threads computing for this session, including the caller's: 1 (the
+   * default) runs everything on the calling thread with no worker threads. */
+  int32_t n_threads;
+  /* Maximum tokens in the context; 0 (default) means the model's max_seq_len.
+   * The KV cache for all of it is allocated at creation. */
+  int32_t context_length;
+} wisp_session_params;
+
+/* Default session parameters (struct_size filled in). */
+WISP_API wisp_session_params wisp_session_default_params(void);
+
+/* Creates a session on `model` (which must outlive it). params may be NULL.
+ * Errors: INVALID_ARGUMENT (NULL, n_threads outside 1..1024, context longer
+ * than the model's), OUT_OF_MEMORY. Thread-safe with respect to the model. */
+WISP_API wisp_status wisp_session_create(const wisp_model* model,
+                                         const wisp_session_params* params,
+                                         wisp_session** out_session);
+
+/* Releases a session and its worker threads. NULL is ignored. */
+WISP_API void wisp_session_free(wisp_session* session);
+
+/* Empties the context (position back to 0), keeping the allocated memory. */
+WISP_API wisp_status wisp_session_reset(wisp_session* session);
+
+/* Number of tokens in the context. Writes *out_position. */
+WISP_API wisp_status wisp_session_position(const wisp_session* session,
+                                           size_t* out_position);
+
+/* Appends ids to the context and runs them through the model in one pass
+ * (a whole prompt is processed matrix-matrix). If `logits` is not NULL it
+ * receives n_ids * vocab_size floats: row t holds the logits that predict the
+ * token after ids[t]; `logits_capacity` is its size in floats. The logits
+ * after the last id are always kept for sampling.
+ * Errors: INVALID_ARGUMENT (NULL, an id outside the vocabulary, logits
+ * capacity too small), OUT_OF_RANGE (the context would overflow; nothing is
+ * fed). */
+WISP_API wisp_status wisp_session_feed(wisp_session* session,
+                                       const int32_t* ids, size_t n_ids,
+                                       float* logits, size_t logits_capacity);
+
+/* Copies the logits after the last fed token (vocab_size floats) into
+ * `logits`. Ask-then-copy with `capacity` and *out_n. Errors:
+ * INVALID_ARGUMENT, BUFFER_TOO_SMALL, OUT_OF_RANGE (nothing fed yet). */
+WISP_API wisp_status wisp_session_logits(const wisp_session* session,
+                                         float* logits, size_t capacity,
+                                         size_t* out_n);
+
+typedef struct wisp_sampler_params {
+  size_t struct_size;       /* sizeof(wisp_sampler_params) */
+  float temperature;        /* <= 0: greedy (argmax). Default 0.8 */
+  int32_t top_k;            /* <= 0: no top-k cut. Default 40 */
+  float top_p;              /* >= 1: no nucleus cut. Default 0.95 */
+  float repetition_penalty; /* 1: off (default); > 1 discourages repeats */
+  int32_t repetition_last_n; /* tokens the penalty looks back. Default 64 */
+  uint64_t seed;            /* same seed, same model, same output. Default 0 */
+} wisp_sampler_params;
+
+/* Default sampler parameters (struct_size filled in). */
+WISP_API wisp_sampler_params wisp_sampler_default_params(void);
+
+/* Samples one token from the current logits with `params` (NULL: defaults)
+ * WITHOUT feeding it; call wisp_session_feed with it to continue. Each call
+ * with the same seed starts the random stream afresh, so for a stream of
+ * sampled tokens use wisp_session_generate. Errors: INVALID_ARGUMENT,
+ * OUT_OF_RANGE (nothing fed yet). */
+WISP_API wisp_status wisp_session_sample(wisp_session* session,
+                                         const wisp_sampler_params* params,
+                                         int32_t* out_token);
+
+/* Called for every generated token with its id and its text (not
+ * NUL-terminated, `text_len` bytes, valid during the call). Return 0 to
+ * continue, non-zero to stop generating. */
+typedef int (*wisp_token_callback)(int32_t token, const char* text,
+                                   size_t text_len, void* user_data);
+
+typedef enum wisp_stop_reason {
+  WISP_STOP_MAX_TOKENS = 0,   /* generated max_tokens tokens */
+  WISP_STOP_END_OF_TEXT = 1,  /* the model produced EOS (or BOS) */
+  WISP_STOP_CONTEXT_FULL = 2, /* no room left in the context */
+  WISP_STOP_CALLBACK = 3      /* the callback returned non-zero */
+} wisp_stop_reason;
+
+/* Generates up to max_tokens tokens after the current context, feeding each
+ * one back and streaming it through `callback` (may be NULL). The end-of-text
+ * token is not fed nor passed to the callback. The session must have been
+ * fed at least one token. Writes the number of tokens generated to
+ * *out_n_generated and why generation stopped to *out_reason (either may be
+ * NULL). Stopping early through the callback is not an error.
+ * Errors: INVALID_ARGUMENT, OUT_OF_RANGE (nothing fed yet). */
+WISP_API wisp_status wisp_session_generate(wisp_session* session,
+                                           const wisp_sampler_params* params,
+                                           size_t max_tokens,
+                                           wisp_token_callback callback,
+                                           void* user_data,
+                                           size_t* out_n_generated,
+                                           wisp_stop_reason* out_reason);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* WISP_WISP_H_ */

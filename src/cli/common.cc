@@ -1,0 +1,38 @@
+#include "src/cli/common.h"
+
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+
+namespace wisp::cli {
+
+int ReportError(const std::string& message) {
+  std::fprintf(stderr, "wisp: error: %s\n", message.c_str());
+  return 1;
+}
+
+int ReportError(const absl::Status& status) {
+  return ReportError(std::string(status.message()));
+}
+
+int ReportError(wisp_status status) {
+  return ReportError(std::string(wisp_last_error()) + " (" +
+                     wisp_status_name(status) + ")");
+}
+
+absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {
+  ids->clear();
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int32_t id = 0;
+    if (!absl::SimpleAtoi(part, &id)) {
+      return absl::InvalidArgumentError("--ids must be comma-separated "
+                                        "integers, got '" +
+                                        std::string(part) + "'");
+    }
+    ids->push_back(id);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace wisp::cli

@@ -1,0 +1,36 @@
+// Shared pieces of the `wisp` subcommands: error reporting (one line on
+// stderr, non-zero exit) and RAII owners for C API handles, which the run-time
+// commands use exactly as an embedding application would.
+#ifndef WISP_CLI_COMMON_H_
+#define WISP_CLI_COMMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "wisp/wisp.h"
+
+namespace wisp::cli {
+
+// Prints "wisp: error: <message>" and returns the exit status 1.
+int ReportError(const std::string& message);
+int ReportError(const absl::Status& status);
+// For C API failures: the status name and wisp_last_error().
+int ReportError(wisp_status status);
+
+struct ModelDeleter {
+  void operator()(wisp_model* m) const { wisp_model_free(m); }
+};
+struct SessionDeleter {
+  void operator()(wisp_session* s) const { wisp_session_free(s); }
+};
+using ModelPtr = std::unique_ptr<wisp_model, ModelDeleter>;
+using SessionPtr = std::unique_ptr<wisp_session, SessionDeleter>;
+
+// Parses "1,403,407" into ids; InvalidArgument on anything else.
+absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids);
+
+}  // namespace wisp::cli
+
+#endif  // WISP_CLI_COMMON_H_

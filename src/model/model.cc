@@ -1,0 +1,57 @@
+#include "src/model/model.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace wisp {
+
+absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
+                                                   const LoadOptions& options) {
+  ReadOptions read;
+  read.verify_checksums = options.verify_checksums;
+  absl::StatusOr<std::unique_ptr<WispFile>> file = WispFile::Open(path, read);
+  if (!file.ok()) return file.status();
+  std::unique_ptr<Model> model(new Model());
+  model->file_ = std::move(*file);
+  absl::StatusOr<ModelWeights> weights = BindWeights(*model->file_);
+  if (!weights.ok()) return weights.status();
+  model->weights_ = std::move(*weights);
+  const TokenizerData& tokenizer = model->file_->tokenizer();
+  if (tokenizer.kind != TokenizerKind::kNone) {
+    if (tokenizer.pieces.size() != model->config().vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": tokenizer has ", tokenizer.pieces.size(),
+                       " tokens, the model ", model->config().vocab_size));
+    }
+    absl::StatusOr<std::unique_ptr<Tokenizer>> created =
+        Tokenizer::Create(tokenizer);
+    if (!created.ok()) return created.status();
+    model->tokenizer_ = std::move(*created);
+  }
+  if (model->config().positions == PositionKind::kRotary) {
+    model->BuildRopeTables();
+  }
+  return model;
+}
+
+void Model::BuildRopeTables() {
+  const ModelConfig& c = config();
+  const size_t half = c.head_dim() / 2;
+  rope_cos_.resize(size_t{c.max_seq_len} * half);
+  rope_sin_.resize(size_t{c.max_seq_len} * half);
+  for (size_t pos = 0; pos < c.max_seq_len; ++pos) {
+    for (size_t i = 0; i < half; ++i) {
+      // Angles in double: positions up to 1M times frequencies near 1 would
+      // lose most of float's mantissa before cos/sin.
+      const double freq =
+          std::pow(static_cast<double>(c.rope_theta),
+                   -static_cast<double>(2 * i) / c.head_dim());
+      const double angle = static_cast<double>(pos) * freq;
+      rope_cos_[pos * half + i] = static_cast<float>(std::cos(angle));
+      rope_sin_[pos * half + i] = static_cast<float>(std::sin(angle));
+    }
+  }
+}
+
+}  // namespace wisp

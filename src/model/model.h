@@ -1,0 +1,54 @@
+// A loaded model: the verified weight file, its weights bound for the forward
+// pass, the tokenizer and precomputed rotary tables. Immutable after Load, so
+// one Model serves any number of sessions on any threads.
+#ifndef WISP_MODEL_MODEL_H_
+#define WISP_MODEL_MODEL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "src/format/wisp_file.h"
+#include "src/model/weights.h"
+#include "src/tokenizer/tokenizer.h"
+
+namespace wisp {
+
+struct LoadOptions {
+  bool verify_checksums = true;
+};
+
+class Model {
+ public:
+  static absl::StatusOr<std::unique_ptr<Model>> Load(
+      const std::string& path, const LoadOptions& options = {});
+
+  const ModelConfig& config() const { return file_->config(); }
+  const ModelWeights& weights() const { return weights_; }
+  const WispFile& file() const { return *file_; }
+  // Null when the file carries no tokenizer.
+  const Tokenizer* tokenizer() const { return tokenizer_.get(); }
+
+  // cos/sin of the rotary angle for `pos`: head_dim / 2 values each.
+  const float* rope_cos(size_t pos) const {
+    return rope_cos_.data() + pos * (config().head_dim() / 2);
+  }
+  const float* rope_sin(size_t pos) const {
+    return rope_sin_.data() + pos * (config().head_dim() / 2);
+  }
+
+ private:
+  Model() = default;
+  void BuildRopeTables();
+
+  std::unique_ptr<WispFile> file_;
+  ModelWeights weights_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::vector<float> rope_cos_;
+  std::vector<float> rope_sin_;
+};
+
+}  // namespace wisp
+
+#endif  // WISP_MODEL_MODEL_H_
