@@ -1,0 +1,139 @@
+// MatMul against the double-precision reference on every compiled target,
+// for GEMV (m == 1) and GEMM shapes of awkward sizes, with and without bias,
+// single- and multi-threaded; plus bitwise determinism across thread counts.
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <tuple>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "src/core/thread_pool.h"
+#include "src/kernels/ops.h"
+#include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/reference_ops.h"
+
+namespace wisp::kernels {
+namespace {
+
+using ::wisp::testing::KernelTest;
+using ::wisp::testing::RandomFloats;
+
+struct Shape {
+  size_t m, k, n;
+};
+
+// Awkward shapes around every tile and block edge, plus some large enough
+// (m * k * n above the kernels' threading thresholds) that pools of 2 really
+// split the work, including splits over rows (n smaller than one column
+// panel) and k spanning several depth blocks.
+const std::vector<Shape>& Shapes() {
+  static const std::vector<Shape> shapes = {
+      {1, 1, 1},     {1, 3, 17},     {1, 17, 3},     {1, 63, 65},
+      {1, 64, 512},  {1, 65, 1000},  {1, 1000, 100}, {1, 300, 257},
+      {2, 1, 1},     {3, 17, 63},    {5, 7, 33},     {7, 65, 17},
+      {8, 64, 172},  {9, 3, 1},      {17, 1000, 3},  {63, 65, 17},
+      {65, 63, 129}, {64, 64, 172},  {100, 300, 70}, {1000, 300, 17},
+      {33, 517, 65}, {130, 64, 600}, {4, 1000, 33},  {1000, 1, 1},
+  };
+  return shapes;
+}
+
+// Tolerance. A float sum of k products, however it is ordered, is within
+// about k * 2^-24 * sum_p |x_p w_p| of the exact value (the classic bound),
+// and in practice within sqrt(k) times the unit roundoff of that scale
+// because the rounding errors are independent. 1e-6 * sqrt(k) (16 units of
+// roundoff per sqrt(k)) leaves room for both the blocked GEMM order and the
+// bias addition without hiding an indexing error, which is O(1) relative.
+double Tolerance(double abs_sum, size_t k) {
+  return 1e-6 * std::sqrt(static_cast<double>(k)) * abs_sum +
+         std::numeric_limits<float>::min();
+}
+
+void ExpectMatchesReference(const Shape& s, bool with_bias, ThreadPool* pool) {
+  const std::vector<float> x = RandomFloats(s.m * s.k, 1);
+  const std::vector<float> w = RandomFloats(s.n * s.k, 2);
+  const std::vector<float> bias = RandomFloats(s.n, 3);
+  const float* b = with_bias ? bias.data() : nullptr;
+  std::vector<double> expected(s.m * s.n), abs_sum(s.m * s.n);
+  reference::MatMul(x.data(), w.data(), b, expected.data(), s.m, s.k, s.n,
+                    abs_sum.data());
+  std::vector<float> y(s.m * s.n, std::nanf(""));
+  MatMul(x.data(), w.data(), b, y.data(), s.m, s.k, s.n, pool);
+  size_t failures = 0;
+  for (size_t i = 0; i < y.size() && failures < 5; ++i) {
+    const double diff = std::fabs(y[i] - expected[i]);
+    if (!(diff <= Tolerance(abs_sum[i], s.k))) {
+      ++failures;
+      ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n
+                    << " bias=" << with_bias << " row " << i / s.n << " col "
+                    << i % s.n << ": got " << y[i] << " want " << expected[i];
+    }
+  }
+}
+
+class MatMulTest : public KernelTest {};
+WISP_INSTANTIATE_PER_TARGET(MatMulTest);
+
+TEST_P(MatMulTest, MatchesReferenceOnCallerThread) {
+  for (const Shape& s : Shapes()) {
+    ExpectMatchesReference(s, /*with_bias=*/false, nullptr);
+    ExpectMatchesReference(s, /*with_bias=*/true, nullptr);
+  }
+}
+
+TEST_P(MatMulTest, MatchesReferenceWithPools) {
+  for (size_t threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (const Shape& s : Shapes()) {
+      ExpectMatchesReference(s, /*with_bias=*/true, &pool);
+    }
+  }
+}
+
+// Threads split rows and columns of y but never k, so the result must not
+// change in a single bit with the number of threads.
+TEST_P(MatMulTest, BitwiseIdenticalForAnyThreadCount) {
+  ThreadPool pool1(1), pool2(2), pool4(4);
+  for (const Shape& s : Shapes()) {
+    const std::vector<float> x = RandomFloats(s.m * s.k, 4);
+    const std::vector<float> w = RandomFloats(s.n * s.k, 5);
+    const std::vector<float> bias = RandomFloats(s.n, 6);
+    std::vector<float> expected(s.m * s.n);
+    MatMul(x.data(), w.data(), bias.data(), expected.data(), s.m, s.k, s.n,
+           nullptr);
+    for (ThreadPool* pool : {&pool1, &pool2, &pool4}) {
+      std::vector<float> y(s.m * s.n);
+      MatMul(x.data(), w.data(), bias.data(), y.data(), s.m, s.k, s.n, pool);
+      EXPECT_EQ(
+          0, std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
+          << "m=" << s.m << " k=" << s.k << " n=" << s.n
+          << " threads=" << pool->num_threads();
+    }
+  }
+}
+
+// Infinities must reach the output through both the GEMV and the GEMM path
+// (no masking or padding may swallow them), and degenerate sizes are legal.
+TEST_P(MatMulTest, PropagatesInfinityAndZeroSizes) {
+  const size_t k = 19, n = 5;
+  std::vector<float> x(2 * k, 1.0f), w(n * k, 1.0f), y(2 * n);
+  w[k + 3] = std::numeric_limits<float>::infinity();
+  for (size_t m : {1, 2}) {
+    MatMul(x.data(), w.data(), nullptr, y.data(), m, k, n, nullptr);
+    for (size_t i = 0; i < m; ++i) {
+      EXPECT_EQ(y[i * n + 0], 19.0f);
+      EXPECT_TRUE(std::isinf(y[i * n + 1]));
+    }
+  }
+  // Empty products write nothing (and must not crash).
+  MatMul(x.data(), w.data(), nullptr, nullptr, 0, k, n, nullptr);
+  MatMul(x.data(), w.data(), nullptr, nullptr, 2, k, 0, nullptr);
+  std::vector<float> bias(n, 2.0f);
+  MatMul(x.data(), w.data(), bias.data(), y.data(), 2, 0, n, nullptr);
+  for (float v : y) EXPECT_EQ(v, 2.0f);
+}
+
+}  // namespace
+}  // namespace wisp::kernels
