@@ -56,8 +56,9 @@ wisp_status ReadParams(const Params* in, Params defaults, Params* out,
   const size_t size = in->struct_size;
   if (size < sizeof(size_t) + sizeof(int32_t) || size > (1u << 16)) {
     return Fail(WISP_ERR_INVALID_ARGUMENT,
-                std::string(what) + ": struct_size is not set (use the "
-                                    "wisp_*_default_params function)");
+                std::string(what) +
+                    ": struct_size is not set (use the "
+                    "wisp_*_default_params function)");
   }
   const size_t n = size < sizeof(Params) ? size : sizeof(Params);
   std::memcpy(static_cast<void*>(out), in, n);

@@ -23,7 +23,8 @@ wisp_status TokenizerOf(const wisp_model* model, const wisp::Tokenizer** out) {
 
 wisp_status CheckIds(const wisp::Tokenizer& tokenizer, const int32_t* ids,
                      size_t n) {
-  if (ids == nullptr && n > 0) return Fail(WISP_ERR_INVALID_ARGUMENT, "ids is NULL");
+  if (ids == nullptr && n > 0)
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "ids is NULL");
   for (size_t i = 0; i < n; ++i) {
     if (ids[i] < 0 || ids[i] >= tokenizer.vocab_size()) {
       return Fail(WISP_ERR_INVALID_ARGUMENT,
@@ -117,8 +118,8 @@ wisp_status wisp_tokenize(const wisp_model* model, const char* text,
         std::string_view(text ? text : "", text_len), add_bos != 0,
         /*add_eos=*/false, &tokens);
     if (!encoded.ok()) return Fail(encoded);
-    return CopyOut(tokens.data(), tokens.size(), sizeof(int32_t), ids,
-                   capacity, out_n_ids);
+    return CopyOut(tokens.data(), tokens.size(), sizeof(int32_t), ids, capacity,
+                   out_n_ids);
   });
 }
 

@@ -155,8 +155,8 @@ wisp_status wisp_session_sample(wisp_session* session,
 wisp_status wisp_session_generate(wisp_session* session,
                                   const wisp_sampler_params* params,
                                   size_t max_tokens,
-                                  wisp_token_callback callback,
-                                  void* user_data, size_t* out_n_generated,
+                                  wisp_token_callback callback, void* user_data,
+                                  size_t* out_n_generated,
                                   wisp_stop_reason* out_reason) {
   return Guarded([&] {
     if (session == nullptr) {
@@ -166,8 +166,9 @@ wisp_status wisp_session_generate(wisp_session* session,
     if (!sampler_params.ok()) return Fail(sampler_params.status());
     wisp::Session& s = *session->session;
     if (s.last_logits().empty()) {
-      return Fail(WISP_ERR_OUT_OF_RANGE, "nothing to continue: feed a prompt "
-                                         "first");
+      return Fail(WISP_ERR_OUT_OF_RANGE,
+                  "nothing to continue: feed a prompt "
+                  "first");
     }
     const wisp::Tokenizer* tokenizer = s.model().tokenizer();
     wisp::Sampler sampler(*sampler_params);

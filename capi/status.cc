@@ -58,9 +58,9 @@ wisp_status CopyOut(const void* data, size_t count, size_t element_size,
   }
   *out_count = count;
   if (count > capacity) {
-    return Fail(WISP_ERR_BUFFER_TOO_SMALL,
-                absl::StrCat("buffer holds ", capacity, ", ", count,
-                             " needed"));
+    return Fail(
+        WISP_ERR_BUFFER_TOO_SMALL,
+        absl::StrCat("buffer holds ", capacity, ", ", count, " needed"));
   }
   if (count > 0) {
     if (buffer == nullptr) {

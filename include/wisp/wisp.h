@@ -49,7 +49,8 @@ extern "C" {
  * (minor) when functions or appended struct fields are added. */
 #define WISP_API_VERSION_MAJOR 0
 #define WISP_API_VERSION_MINOR 1
-#define WISP_API_VERSION ((WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR)
+#define WISP_API_VERSION \
+  ((WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR)
 
 /* ------------------------------------------------------------------------ */
 /* Status and errors                                                        */
@@ -113,7 +114,10 @@ WISP_API wisp_status wisp_model_load(const char* path,
 /* Releases a model. NULL is ignored. No session on it may be used after. */
 WISP_API void wisp_model_free(wisp_model* model);
 
-typedef enum wisp_norm_kind { WISP_NORM_RMS = 0, WISP_NORM_LAYER = 1 } wisp_norm_kind;
+typedef enum wisp_norm_kind {
+  WISP_NORM_RMS = 0,
+  WISP_NORM_LAYER = 1
+} wisp_norm_kind;
 typedef enum wisp_position_kind {
   WISP_POSITIONS_ROTARY = 0,
   WISP_POSITIONS_LEARNED = 1
@@ -243,13 +247,13 @@ WISP_API wisp_status wisp_session_logits(const wisp_session* session,
                                          size_t* out_n);
 
 typedef struct wisp_sampler_params {
-  size_t struct_size;       /* sizeof(wisp_sampler_params) */
-  float temperature;        /* <= 0: greedy (argmax). Default 0.8 */
-  int32_t top_k;            /* <= 0: no top-k cut. Default 40 */
-  float top_p;              /* >= 1: no nucleus cut. Default 0.95 */
-  float repetition_penalty; /* 1: off (default); > 1 discourages repeats */
+  size_t struct_size;        /* sizeof(wisp_sampler_params) */
+  float temperature;         /* <= 0: greedy (argmax). Default 0.8 */
+  int32_t top_k;             /* <= 0: no top-k cut. Default 40 */
+  float top_p;               /* >= 1: no nucleus cut. Default 0.95 */
+  float repetition_penalty;  /* 1: off (default); > 1 discourages repeats */
   int32_t repetition_last_n; /* tokens the penalty looks back. Default 64 */
-  uint64_t seed;            /* same seed, same model, same output. Default 0 */
+  uint64_t seed;             /* same seed, same model, same output. Default 0 */
 } wisp_sampler_params;
 
 /* Default sampler parameters (struct_size filled in). */
@@ -284,13 +288,10 @@ typedef enum wisp_stop_reason {
  * *out_n_generated and why generation stopped to *out_reason (either may be
  * NULL). Stopping early through the callback is not an error.
  * Errors: INVALID_ARGUMENT, OUT_OF_RANGE (nothing fed yet). */
-WISP_API wisp_status wisp_session_generate(wisp_session* session,
-                                           const wisp_sampler_params* params,
-                                           size_t max_tokens,
-                                           wisp_token_callback callback,
-                                           void* user_data,
-                                           size_t* out_n_generated,
-                                           wisp_stop_reason* out_reason);
+WISP_API wisp_status wisp_session_generate(
+    wisp_session* session, const wisp_sampler_params* params, size_t max_tokens,
+    wisp_token_callback callback, void* user_data, size_t* out_n_generated,
+    wisp_stop_reason* out_reason);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -64,9 +64,8 @@ absl::StatusOr<std::string> Args::Required(const std::string& name) const {
   return *value;
 }
 
-absl::StatusOr<long long> Args::Int(const std::string& name,
-                                    long long fallback, long long min,
-                                    long long max) const {
+absl::StatusOr<long long> Args::Int(const std::string& name, long long fallback,
+                                    long long min, long long max) const {
   std::optional<std::string> text = Get(name);
   if (!text) return fallback;
   int64_t value = 0;
@@ -85,9 +84,9 @@ absl::StatusOr<double> Args::Float(const std::string& name, double fallback,
   double value = 0;
   if (!absl::SimpleAtod(*text, &value) || !std::isfinite(value) ||
       value < min || value > max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, " must be a number in [", min, ", ", max, "], got '", *text,
-        "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be a number in [", min, ", ", max, "], got '",
+                     *text, "'"));
   }
   return value;
 }

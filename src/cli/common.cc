@@ -26,9 +26,10 @@ absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {
   for (absl::string_view part : absl::StrSplit(text, ',')) {
     int32_t id = 0;
     if (!absl::SimpleAtoi(part, &id)) {
-      return absl::InvalidArgumentError("--ids must be comma-separated "
-                                        "integers, got '" +
-                                        std::string(part) + "'");
+      return absl::InvalidArgumentError(
+          "--ids must be comma-separated "
+          "integers, got '" +
+          std::string(part) + "'");
     }
     ids->push_back(id);
   }

@@ -49,7 +49,8 @@ int RunConvert(int argc, char** argv) {
   }
   if (show_progress && last_percent >= 0) std::fputc('\n', stderr);
   if (!status.ok()) return ReportError(status);
-  if (!quiet) std::fprintf(stderr, "converted %s -> %s\n", input.c_str(), out->c_str());
+  if (!quiet)
+    std::fprintf(stderr, "converted %s -> %s\n", input.c_str(), out->c_str());
   return 0;
 }
 

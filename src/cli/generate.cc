@@ -50,8 +50,8 @@ int RunGenerate(int argc, char** argv) {
   auto top_p = args->Float("--top-p", sampler.top_p, 1e-9, 1.0);
   auto penalty =
       args->Float("--repeat-penalty", sampler.repetition_penalty, 1e-6, 1e6);
-  auto last_n = args->Int("--repeat-last-n", sampler.repetition_last_n, 0,
-                          1 << 30);
+  auto last_n =
+      args->Int("--repeat-last-n", sampler.repetition_last_n, 0, 1 << 30);
   auto seed = args->Int("--seed", 0, 0, (1LL << 62));
   for (const absl::Status& s :
        {n.status(), threads.status(), context.status(), temperature.status(),
@@ -67,7 +67,8 @@ int RunGenerate(int argc, char** argv) {
   sampler.seed = static_cast<uint64_t>(*seed);
 
   wisp_model* raw_model = nullptr;
-  wisp_status status = wisp_model_load(model_path->c_str(), nullptr, &raw_model);
+  wisp_status status =
+      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
 
@@ -101,9 +102,9 @@ int RunGenerate(int argc, char** argv) {
   size_t generated = 0;
   wisp_stop_reason reason = WISP_STOP_MAX_TOKENS;
   const auto decode_start = std::chrono::steady_clock::now();
-  status = wisp_session_generate(session.get(), &sampler,
-                                 static_cast<size_t>(*n), &PrintToken, nullptr,
-                                 &generated, &reason);
+  status =
+      wisp_session_generate(session.get(), &sampler, static_cast<size_t>(*n),
+                            &PrintToken, nullptr, &generated, &reason);
   const double decode_s = SecondsSince(decode_start);
   std::fputc('\n', stdout);
   std::fflush(stdout);

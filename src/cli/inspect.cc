@@ -56,14 +56,15 @@ int RunInspect(int argc, char** argv) {
     std::printf("tokenizer: none\n");
   }
   uint64_t parameters = 0;
-  for (const TensorView& tensor : f.tensors()) parameters += tensor.num_elements();
+  for (const TensorView& tensor : f.tensors())
+    parameters += tensor.num_elements();
   std::printf("tensors: %zu, %llu parameters\n", f.tensors().size(),
               static_cast<unsigned long long>(parameters));
   std::printf("  %-40s %-5s %-16s %12s %12s %10s\n", "name", "dtype", "shape",
               "offset", "bytes", "crc32c");
   for (const TensorView& tensor : f.tensors()) {
-    std::printf("  %-40s %-5s %-16s %12llu %12llu   %08x\n", tensor.name.c_str(),
-                DTypeName(tensor.dtype),
+    std::printf("  %-40s %-5s %-16s %12llu %12llu   %08x\n",
+                tensor.name.c_str(), DTypeName(tensor.dtype),
                 ("[" + absl::StrJoin(tensor.shape, ", ") + "]").c_str(),
                 static_cast<unsigned long long>(tensor.offset),
                 static_cast<unsigned long long>(tensor.byte_length),

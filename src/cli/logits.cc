@@ -30,7 +30,8 @@ int RunLogits(int argc, char** argv) {
   }
 
   wisp_model* raw_model = nullptr;
-  wisp_status status = wisp_model_load(model_path->c_str(), nullptr, &raw_model);
+  wisp_status status =
+      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
   wisp_model_config config = {};
@@ -45,7 +46,8 @@ int RunLogits(int argc, char** argv) {
   if (status != WISP_OK) return ReportError(status);
   SessionPtr session(raw_session);
 
-  std::vector<float> logits(ids.size() * static_cast<size_t>(config.vocab_size));
+  std::vector<float> logits(ids.size() *
+                            static_cast<size_t>(config.vocab_size));
   status = wisp_session_feed(session.get(), ids.data(), ids.size(),
                              logits.data(), logits.size());
   if (status != WISP_OK) return ReportError(status);

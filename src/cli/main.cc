@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const char* command = argv[1];
-  if (!std::strcmp(command, "convert")) return wisp::cli::RunConvert(argc, argv);
+  if (!std::strcmp(command, "convert"))
+    return wisp::cli::RunConvert(argc, argv);
   if (!std::strcmp(command, "generate")) {
     return wisp::cli::RunGenerate(argc, argv);
   }
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
   if (!std::strcmp(command, "tokenize")) {
     return wisp::cli::RunTokenize(argc, argv);
   }
-  if (!std::strcmp(command, "inspect")) return wisp::cli::RunInspect(argc, argv);
+  if (!std::strcmp(command, "inspect"))
+    return wisp::cli::RunInspect(argc, argv);
   if (!std::strcmp(command, "version") || !std::strcmp(command, "--version")) {
     std::printf("wisp %s\n", wisp_version());
     return 0;

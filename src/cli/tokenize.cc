@@ -9,7 +9,8 @@
 namespace wisp::cli {
 
 int RunTokenize(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {{{"-m", "--model"}}, {{"--no-bos"}, false}});
+  auto args =
+      Args::Parse(argc, argv, 2, {{{"-m", "--model"}}, {{"--no-bos"}, false}});
   if (!args.ok()) return ReportError(args.status());
   auto model_path = args->Required("-m");
   if (!model_path.ok()) return ReportError(model_path.status());
@@ -18,7 +19,8 @@ int RunTokenize(int argc, char** argv) {
   }
   const std::string& text = args->positional()[0];
   wisp_model* raw_model = nullptr;
-  wisp_status status = wisp_model_load(model_path->c_str(), nullptr, &raw_model);
+  wisp_status status =
+      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
   const int add_bos = args->Has("--no-bos") ? 0 : 1;

@@ -12,7 +12,8 @@ std::array<uint32_t, 256> MakeTable() {
   std::array<uint32_t, 256> table{};
   for (uint32_t i = 0; i < 256; ++i) {
     uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c >> 1) ^ (kPolynomial & (0u - (c & 1u)));
+    for (int bit = 0; bit < 8; ++bit)
+      c = (c >> 1) ^ (kPolynomial & (0u - (c & 1u)));
     table[i] = c;
   }
   return table;
@@ -20,7 +21,8 @@ std::array<uint32_t, 256> MakeTable() {
 
 uint32_t Crc32cPortable(const uint8_t* p, size_t size, uint32_t crc) {
   static const std::array<uint32_t, 256> table = MakeTable();
-  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  for (size_t i = 0; i < size; ++i)
+    crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
   return crc;
 }
 

@@ -40,8 +40,6 @@ absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::Open(
       new MappedFile(path, static_cast<const uint8_t*>(data), size));
 }
 
-MappedFile::~MappedFile() {
-  munmap(const_cast<uint8_t*>(data_), size_);
-}
+MappedFile::~MappedFile() { munmap(const_cast<uint8_t*>(data_), size_); }
 
 }  // namespace wisp

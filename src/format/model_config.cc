@@ -18,9 +18,8 @@ constexpr uint32_t kMaxSeqLen = 1 << 20;
 
 absl::Status CheckRange(const char* name, uint32_t value, uint32_t max) {
   if (value == 0 || value > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config: ", name, " = ", value, " is outside [1, ", max,
-                     "]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: ", name, " = ", value, " is outside [1, ", max, "]"));
   }
   return absl::OkStatus();
 }
@@ -61,10 +60,12 @@ absl::Status ValidateConfig(const ModelConfig& c) {
     return absl::InvalidArgumentError(
         absl::StrCat("config: rope_theta must be > 1, got ", c.rope_theta));
   }
-  if (static_cast<uint8_t>(c.norm) > 1 || static_cast<uint8_t>(c.positions) > 1 ||
+  if (static_cast<uint8_t>(c.norm) > 1 ||
+      static_cast<uint8_t>(c.positions) > 1 ||
       static_cast<uint8_t>(c.mlp) > 2 || static_cast<uint8_t>(c.mask) > 2) {
-    return absl::InvalidArgumentError("config: unknown norm, position, MLP or "
-                                      "mask kind");
+    return absl::InvalidArgumentError(
+        "config: unknown norm, position, MLP or "
+        "mask kind");
   }
   return absl::OkStatus();
 }

@@ -60,7 +60,8 @@ constexpr size_t kHeaderCrcOffset = 52;
 template <class T>
 void Put(uint8_t* out, size_t offset, T value) {
   for (size_t i = 0; i < sizeof(T); ++i) {
-    out[offset + i] = static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
+    out[offset + i] =
+        static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
   }
 }
 
@@ -115,6 +116,10 @@ absl::StatusOr<FileHeader> DecodeHeader(const uint8_t* in, uint64_t file_size) {
   if (Get<uint32_t>(in, kHeaderCrcOffset) != Crc32c(in, kHeaderCrcOffset)) {
     return absl::DataLossError("header checksum mismatch (corrupt header)");
   }
+  for (size_t i = kHeaderCrcOffset + 4; i < FileHeader::kSize; ++i) {
+    if (in[i] != 0)
+      return absl::DataLossError("reserved header bytes not zero");
+  }
   if (h.format_version == 0 || Get<uint32_t>(in, 12) != FileHeader::kSize) {
     return absl::DataLossError("bad header version or size");
   }
@@ -132,10 +137,10 @@ absl::StatusOr<FileHeader> DecodeHeader(const uint8_t* in, uint64_t file_size) {
   if (h.data_offset % FileHeader::kAlignment != 0 ||
       h.data_offset < h.metadata_offset + h.metadata_length ||
       !InBounds(h.data_offset, h.data_length, file_size)) {
-    return absl::DataLossError(absl::StrCat(
-        "tensor section [", h.data_offset, ", +", h.data_length,
-        ") is misaligned or lies outside the ", file_size,
-        "-byte file (truncated?)"));
+    return absl::DataLossError(
+        absl::StrCat("tensor section [", h.data_offset, ", +", h.data_length,
+                     ") is misaligned or lies outside the ", file_size,
+                     "-byte file (truncated?)"));
   }
   return h;
 }

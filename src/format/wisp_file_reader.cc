@@ -67,8 +67,9 @@ absl::StatusOr<TokenizerData> TokenizerFromFlatBuffer(const fb::Tokenizer& t) {
     data.scores.assign(scores->begin(), scores->end());
   }
   if (!data.scores.empty() && data.scores.size() != data.pieces.size()) {
-    return absl::DataLossError("tokenizer has a different number of scores "
-                               "and pieces");
+    return absl::DataLossError(
+        "tokenizer has a different number of scores "
+        "and pieces");
   }
   const int32_t n = static_cast<int32_t>(data.pieces.size());
   for (int32_t id : {data.bos_id, data.eos_id, data.unk_id}) {
@@ -105,7 +106,10 @@ absl::Status WispFile::Parse(const ReadOptions& options) {
   const uint8_t* base = file_->data();
   absl::StatusOr<FileHeader> header =
       format_internal::DecodeHeader(base, file_->size());
-  if (!header.ok()) return Corrupt(path, std::string(header.status().message()));
+  if (!header.ok()) {
+    return absl::Status(header.status().code(),
+                        absl::StrCat(path, ": ", header.status().message()));
+  }
   header_ = *header;
 
   const uint8_t* meta = base + header_.metadata_offset;
@@ -127,7 +131,8 @@ absl::Status WispFile::Parse(const ReadOptions& options) {
     config_ = ConfigFromFlatBuffer(*root->config());
     absl::Status valid = ValidateConfig(config_);
     if (!valid.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", valid.message()));
     }
   }
   if (root->tokenizer()) {
@@ -182,12 +187,11 @@ absl::Status WispFile::Parse(const ReadOptions& options) {
       if (offset % FileHeader::kAlignment != 0 ||
           offset > header_.data_length ||
           view.byte_length > header_.data_length - offset) {
-        return Corrupt(path,
-                       absl::StrCat(where, "bytes [", offset, ", +",
-                                    view.byte_length,
-                                    ") are misaligned or outside the ",
-                                    header_.data_length,
-                                    "-byte tensor section"));
+        return Corrupt(
+            path,
+            absl::StrCat(where, "bytes [", offset, ", +", view.byte_length,
+                         ") are misaligned or outside the ",
+                         header_.data_length, "-byte tensor section"));
       }
       view.data = data + offset;
       view.offset = offset;
@@ -204,6 +208,34 @@ absl::Status WispFile::Parse(const ReadOptions& options) {
   for (size_t i = 1; i < extents.size(); ++i) {
     if (extents[i - 1].first + extents[i - 1].second > extents[i].first) {
       return Corrupt(path, "two tensors overlap");
+    }
+  }
+  if (options.verify_checksums) {
+    // With checksums on, every byte of the file is accounted for: padding
+    // must be zero, so that no flipped byte anywhere goes unnoticed.
+    uint64_t covered = header_.metadata_offset + header_.metadata_length;
+    auto check_zeros = [&](uint64_t begin, uint64_t end) {
+      for (uint64_t i = begin; i < end; ++i) {
+        if (base[i] != 0) return false;
+      }
+      return true;
+    };
+    if (!check_zeros(FileHeader::kSize, header_.metadata_offset) ||
+        !check_zeros(covered, header_.data_offset)) {
+      return Corrupt(path, "non-zero padding before the tensor section");
+    }
+    uint64_t cursor = 0;
+    for (const auto& [offset, length] : extents) {
+      if (!check_zeros(header_.data_offset + cursor,
+                       header_.data_offset + offset)) {
+        return Corrupt(path, "non-zero padding between tensors");
+      }
+      cursor = offset + length;
+    }
+    if (!check_zeros(header_.data_offset + cursor,
+                     header_.data_offset + header_.data_length) ||
+        header_.data_offset + header_.data_length != file_->size()) {
+      return Corrupt(path, "unexpected bytes after the last tensor");
     }
   }
   return absl::OkStatus();

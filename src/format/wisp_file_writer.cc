@@ -101,7 +101,8 @@ class TempFile {
       return Error("close");
     }
     fd_ = -1;
-    if (::rename(path_.c_str(), final_path.c_str()) != 0) return Error("rename");
+    if (::rename(path_.c_str(), final_path.c_str()) != 0)
+      return Error("rename");
     committed_ = true;
     // Persist the rename itself.
     const size_t slash = final_path.rfind('/');
@@ -155,9 +156,9 @@ absl::Status WriteWispFile(const std::string& path,
     const TensorToWrite& t = contents.tensors[i];
     auto name = b.CreateString(t.name);
     auto shape = b.CreateVector(t.shape);
-    tensors.push_back(fb::CreateTensor(
-        b, name, static_cast<fb::DType>(t.dtype), shape, offsets[i],
-        t.bytes.size(), Crc32c(t.bytes.data(), t.bytes.size())));
+    tensors.push_back(fb::CreateTensor(b, name, static_cast<fb::DType>(t.dtype),
+                                       shape, offsets[i], t.bytes.size(),
+                                       Crc32c(t.bytes.data(), t.bytes.size())));
   }
   auto tensor_vector = b.CreateVector(tensors);
   auto source = b.CreateString(contents.source);
@@ -197,7 +198,8 @@ absl::Status WriteWispFile(const std::string& path,
   for (size_t i = 0; status.ok() && i < contents.tensors.size(); ++i) {
     const TensorToWrite& t = contents.tensors[i];
     status = out.Write(t.bytes.data(), t.bytes.size());
-    if (status.ok()) status = out.WriteZeros(AlignUp(t.bytes.size()) - t.bytes.size());
+    if (status.ok())
+      status = out.WriteZeros(AlignUp(t.bytes.size()) - t.bytes.size());
     written += t.bytes.size();
     if (status.ok() && progress && !progress(written, data_length)) {
       status = absl::CancelledError("write cancelled");

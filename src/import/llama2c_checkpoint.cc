@@ -24,9 +24,9 @@ absl::StatusOr<ModelConfig> ReadConfig(const MappedFile& file,
   std::memcpy(h, file.data(), sizeof(h));
   for (int i = 0; i < 7; ++i) {
     if (i != 5 && h[i] <= 0) {
-      return absl::DataLossError(absl::StrCat(
-          file.path(), ": llama2.c header field ", i, " is ", h[i],
-          " (not a llama2.c legacy checkpoint?)"));
+      return absl::DataLossError(
+          absl::StrCat(file.path(), ": llama2.c header field ", i, " is ", h[i],
+                       " (not a llama2.c legacy checkpoint?)"));
     }
   }
   if (h[5] == 0 || h[5] == INT32_MIN) {
@@ -123,17 +123,13 @@ absl::Status ConvertLlama2c(const std::string& checkpoint_path,
     std::string (*name)(uint32_t);
     std::vector<uint64_t> shape;
   };
-  absl::Status status = cursor.Take(TensorNames::TokenEmbedding(),
-                                    {c.vocab_size, dim});
+  absl::Status status =
+      cursor.Take(TensorNames::TokenEmbedding(), {c.vocab_size, dim});
   const PerLayer per_layer[] = {
-      {&TensorNames::AttentionNorm, {dim}},
-      {&TensorNames::Wq, {dim, dim}},
-      {&TensorNames::Wk, {kv_dim, dim}},
-      {&TensorNames::Wv, {kv_dim, dim}},
-      {&TensorNames::Wo, {dim, dim}},
-      {&TensorNames::FfnNorm, {dim}},
-      {&TensorNames::W1, {hidden, dim}},
-      {&TensorNames::W2, {dim, hidden}},
+      {&TensorNames::AttentionNorm, {dim}}, {&TensorNames::Wq, {dim, dim}},
+      {&TensorNames::Wk, {kv_dim, dim}},    {&TensorNames::Wv, {kv_dim, dim}},
+      {&TensorNames::Wo, {dim, dim}},       {&TensorNames::FfnNorm, {dim}},
+      {&TensorNames::W1, {hidden, dim}},    {&TensorNames::W2, {dim, hidden}},
       {&TensorNames::W3, {hidden, dim}},
   };
   for (const PerLayer& kind : per_layer) {

@@ -74,8 +74,8 @@ int32_t Sampler::Sample(absl::Span<float> logits,
   }
   if (params_.temperature <= 0.0f) {
     // First maximum wins, as in llama2.c's argmax.
-    return static_cast<int32_t>(
-        std::max_element(logits.begin(), logits.end()) - logits.begin());
+    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) -
+                                logits.begin());
   }
   candidates_.clear();
   for (int32_t i = 0; i < vocab; ++i) candidates_.emplace_back(logits[i], i);

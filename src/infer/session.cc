@@ -15,8 +15,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
                      " exceeds the model's maximum ", c.max_seq_len));
   }
   if (options.num_threads == 0 || options.num_threads > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("thread count must be 1..1024, got ", options.num_threads));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "thread count must be 1..1024, got ", options.num_threads));
   }
   if (options.max_block_tokens == 0) {
     return absl::InvalidArgumentError("max_block_tokens must be positive");
@@ -53,9 +53,9 @@ absl::Status Session::Feed(absl::Span<const int32_t> tokens,
     }
   }
   if (tokens.size() > capacity_ - history_.size()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "context full: ", history_.size(), " + ", tokens.size(),
-        " tokens exceed the context length ", capacity_));
+    return absl::OutOfRangeError(
+        absl::StrCat("context full: ", history_.size(), " + ", tokens.size(),
+                     " tokens exceed the context length ", capacity_));
   }
   const KvCacheView cache{keys_.data(), values_.data(), capacity_};
   size_t done = 0;

@@ -9,7 +9,8 @@ namespace wisp {
 
 void ForwardScratch::Reserve(const ModelConfig& c, size_t max_tokens,
                              size_t num_threads) {
-  if (max_tokens <= max_tokens_ && scores_.size() >= num_threads * c.max_seq_len) {
+  if (max_tokens <= max_tokens_ &&
+      scores_.size() >= num_threads * c.max_seq_len) {
     return;
   }
   max_tokens_ = max_tokens;
@@ -103,8 +104,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   const size_t first = all_logits ? 0 : n - 1;
   const size_t rows = n - first;
   kernels::RmsNorm(x + first * dim, w.final_norm, c.norm_eps, xb, rows, dim);
-  kernels::MatMul(xb, w.output, nullptr, logits, rows, dim, c.vocab_size,
-                  pool);
+  kernels::MatMul(xb, w.output, nullptr, logits, rows, dim, c.vocab_size, pool);
 }
 
 }  // namespace wisp

@@ -32,8 +32,8 @@ class ForwardScratch {
 
  private:
   friend void ForwardBlock(const Model&, const KvCacheView&, const int32_t*,
-                           size_t, size_t, ThreadPool*, ForwardScratch*,
-                           float*, bool);
+                           size_t, size_t, ThreadPool*, ForwardScratch*, float*,
+                           bool);
   size_t max_tokens_ = 0;
   std::vector<float> x_, xb_, q_, att_, hb_, hb2_, scores_;
 };

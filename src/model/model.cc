@@ -44,9 +44,8 @@ void Model::BuildRopeTables() {
     for (size_t i = 0; i < half; ++i) {
       // Angles in double: positions up to 1M times frequencies near 1 would
       // lose most of float's mantissa before cos/sin.
-      const double freq =
-          std::pow(static_cast<double>(c.rope_theta),
-                   -static_cast<double>(2 * i) / c.head_dim());
+      const double freq = std::pow(static_cast<double>(c.rope_theta),
+                                   -static_cast<double>(2 * i) / c.head_dim());
       const double angle = static_cast<double>(pos) * freq;
       rope_cos_[pos * half + i] = static_cast<float>(std::cos(angle));
       rope_sin_[pos * half + i] = static_cast<float>(std::sin(angle));

@@ -20,10 +20,10 @@ class Binder {
       status_ = absl::InvalidArgumentError(
           absl::StrCat(file_.path(), ": missing tensor '", name, "'"));
     } else if (t->shape != shape) {
-      status_ = absl::InvalidArgumentError(absl::StrCat(
-          file_.path(), ": tensor '", name, "' has shape [",
-          absl::StrJoin(t->shape, ", "), "], the config needs [",
-          absl::StrJoin(shape, ", "), "]"));
+      status_ = absl::InvalidArgumentError(
+          absl::StrCat(file_.path(), ": tensor '", name, "' has shape [",
+                       absl::StrJoin(t->shape, ", "), "], the config needs [",
+                       absl::StrJoin(shape, ", "), "]"));
     } else if (t->dtype != DType::kF32) {
       status_ = absl::UnimplementedError(
           absl::StrCat(file_.path(), ": tensor '", name, "' is ",
@@ -52,11 +52,12 @@ absl::StatusOr<ModelWeights> BindWeights(const WispFile& file) {
   const ModelConfig& c = file.config();
   if (c.norm != NormKind::kRmsNorm || c.positions != PositionKind::kRotary ||
       c.mlp != MlpKind::kSwiGLU || c.mask != MaskKind::kCausal) {
-    return absl::UnimplementedError(absl::StrCat(
-        file.path(), ": this build runs the LLaMA family (rmsnorm, rotary, "
+    return absl::UnimplementedError(
+        absl::StrCat(file.path(),
+                     ": this build runs the LLaMA family (rmsnorm, rotary, "
                      "swiglu, causal); the file asks for ",
-        NormKindName(c.norm), ", ", PositionKindName(c.positions), ", ",
-        MlpKindName(c.mlp), ", ", MaskKindName(c.mask)));
+                     NormKindName(c.norm), ", ", PositionKindName(c.positions),
+                     ", ", MlpKindName(c.mlp), ", ", MaskKindName(c.mask)));
   }
   const uint64_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
   ModelWeights w;

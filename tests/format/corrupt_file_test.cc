@@ -1,0 +1,243 @@
+// A corrupt or hostile .wisp file must give a clear error, never a crash
+// (this suite also runs under AddressSanitizer in CI).
+#include <fstream>
+#include <functional>
+
+#include "gtest/gtest.h"
+#include "src/format/crc32c.h"
+#include "src/format/header_codec.h"
+#include "src/format/wisp_file.h"
+#include "src/format/wisp_generated.h"
+#include "tests/support/test_paths.h"
+#include "tests/support/tiny_model.h"
+
+namespace wisp {
+namespace {
+
+using testing::TempDir;
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+class CorruptFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    good_path_ = TempDir() + "/good.wisp";
+    testing::WriteRandomLlama(good_path_, testing::TinyLlamaConfig(), 7);
+    good_ = *testing::ReadFileToString(good_path_);
+    header_ = (*WispFile::Open(good_path_))->header();
+  }
+
+  absl::StatusCode OpenBytes(const std::string& bytes) {
+    const std::string path = TempDir() + "/corrupt.wisp";
+    WriteBytes(path, bytes);
+    return WispFile::Open(path).status().code();
+  }
+
+  std::string good_path_;
+  std::string good_;
+  FileHeader header_;
+};
+
+TEST_F(CorruptFileTest, EveryTruncationIsDataLoss) {
+  // Every length inside the header and metadata, then a stride through the
+  // tensor bytes.
+  for (size_t length = 0; length < good_.size();
+       length += length < header_.data_offset + 64 ? 1 : 61) {
+    const absl::StatusCode code = OpenBytes(good_.substr(0, length));
+    ASSERT_EQ(code, absl::StatusCode::kDataLoss) << "length " << length;
+  }
+}
+
+TEST_F(CorruptFileTest, EveryFlippedByteIsDetected) {
+  for (size_t at = 0; at < good_.size();
+       at += at < header_.data_offset + 64 ? 1 : 13) {
+    std::string bytes = good_;
+    bytes[at] ^= static_cast<char>(1 << (at % 8));
+    const absl::StatusCode code = OpenBytes(bytes);
+    ASSERT_NE(code, absl::StatusCode::kOk) << "flipped byte " << at;
+  }
+}
+
+TEST_F(CorruptFileTest, TrailingGarbageIsDetected) {
+  EXPECT_EQ(OpenBytes(good_ + "garbage"), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(CorruptFileTest, NotAWispFile) {
+  EXPECT_EQ(OpenBytes(std::string(4096, 'x')), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(OpenBytes(""), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(WispFile::Open(TempDir()).status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a directory";
+}
+
+// Files whose checksums are all valid but whose metadata lies: the reader
+// must catch the inconsistency itself.
+struct CraftedTensor {
+  std::string name = "t";
+  fb::DType dtype = fb::DType::F32;
+  std::vector<uint64_t> shape = {4};
+  uint64_t offset = 0;
+  uint64_t byte_length = 16;
+};
+
+std::string CraftFile(
+    const std::vector<CraftedTensor>& tensors, uint64_t data_length,
+    const std::function<void(fb::ModelConfigBuilder&)>& tweak_config = nullptr,
+    uint32_t format_version = FileHeader::kFormatVersion) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::Tensor>> entries;
+  for (const CraftedTensor& t : tensors) {
+    auto name = b.CreateString(t.name);
+    auto shape = b.CreateVector(t.shape);
+    entries.push_back(
+        fb::CreateTensor(b, name, t.dtype, shape, t.offset, t.byte_length, 0));
+  }
+  auto tensor_vector = b.CreateVector(entries);
+  flatbuffers::Offset<fb::ModelConfig> config;
+  if (tweak_config) {
+    fb::ModelConfigBuilder c(b);
+    c.add_dim(16);
+    c.add_hidden_dim(40);
+    c.add_n_layers(1);
+    c.add_n_heads(4);
+    c.add_n_kv_heads(2);
+    c.add_vocab_size(32);
+    c.add_max_seq_len(64);
+    tweak_config(c);
+    config = c.Finish();
+  }
+  fb::FileBuilder file(b);
+  file.add_tensors(tensor_vector);
+  if (tweak_config) file.add_config(config);
+  fb::FinishFileBuffer(b, file.Finish());
+
+  FileHeader h;
+  h.format_version = format_version;
+  h.metadata_offset = FileHeader::kSize;
+  h.metadata_length = b.GetSize();
+  h.data_offset = (FileHeader::kSize + b.GetSize() + 63) / 64 * 64;
+  h.data_length = data_length;
+  h.metadata_crc32c = Crc32c(b.GetBufferPointer(), b.GetSize());
+  const auto header = format_internal::EncodeHeader(h);
+  std::string bytes(reinterpret_cast<const char*>(header.data()),
+                    header.size());
+  bytes.append(reinterpret_cast<const char*>(b.GetBufferPointer()),
+               b.GetSize());
+  bytes.resize(h.data_offset + data_length, '\0');
+  return bytes;
+}
+
+absl::Status OpenCrafted(const std::string& bytes, bool verify = false) {
+  const std::string path = TempDir() + "/crafted.wisp";
+  WriteBytes(path, bytes);
+  ReadOptions options;
+  options.verify_checksums = verify;  // the structure alone must be caught
+  return WispFile::Open(path, options).status();
+}
+
+TEST(CraftedFileTest, AWellFormedCraftedFileOpens) {
+  EXPECT_TRUE(OpenCrafted(CraftFile({CraftedTensor{}}, 64)).ok());
+}
+
+TEST(CraftedFileTest, OffsetOutOfRange) {
+  CraftedTensor t;
+  t.offset = 128;
+  absl::Status s = OpenCrafted(CraftFile({t}, 64));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("outside"), std::string::npos) << s;
+  t.offset = ~uint64_t{0} - 63;  // would wrap around when added
+  EXPECT_EQ(OpenCrafted(CraftFile({t}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, LengthRunsPastTheEnd) {
+  CraftedTensor t;
+  t.shape = {32};
+  t.byte_length = 128;
+  EXPECT_EQ(OpenCrafted(CraftFile({t}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, MisalignedOffset) {
+  CraftedTensor t;
+  t.offset = 4;
+  EXPECT_EQ(OpenCrafted(CraftFile({t}, 128)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, ByteLengthDisagreesWithDtypeSize) {
+  CraftedTensor t;
+  t.dtype = fb::DType::BF16;  // 4 bf16 values are 8 bytes, not 16
+  absl::Status s = OpenCrafted(CraftFile({t}, 64));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("byte length"), std::string::npos) << s;
+}
+
+TEST(CraftedFileTest, UnknownDtype) {
+  CraftedTensor t;
+  t.dtype = static_cast<fb::DType>(42);
+  EXPECT_EQ(OpenCrafted(CraftFile({t}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, ZeroOrOverflowingDimensions) {
+  CraftedTensor zero;
+  zero.shape = {4, 0};
+  EXPECT_EQ(OpenCrafted(CraftFile({zero}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+  CraftedTensor huge;
+  huge.shape = {1ull << 40, 1ull << 40};
+  EXPECT_EQ(OpenCrafted(CraftFile({huge}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+  CraftedTensor scalar;
+  scalar.shape = {};
+  EXPECT_EQ(OpenCrafted(CraftFile({scalar}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, OverlappingTensors) {
+  CraftedTensor a, b;
+  b.name = "u";
+  EXPECT_EQ(OpenCrafted(CraftFile({a, b}, 64)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, DuplicateNames) {
+  CraftedTensor a, b;
+  b.offset = 64;
+  EXPECT_EQ(OpenCrafted(CraftFile({a, b}, 128)).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CraftedFileTest, ImpossibleConfigIsInvalidArgument) {
+  absl::Status s = OpenCrafted(
+      CraftFile({CraftedTensor{}}, 64, [](fb::ModelConfigBuilder& c) {
+        c.add_n_heads(3);  // 16 % 3 != 0
+      }));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("n_heads"), std::string::npos) << s;
+  EXPECT_EQ(OpenCrafted(CraftFile({CraftedTensor{}}, 64,
+                                  [](fb::ModelConfigBuilder& c) {
+                                    c.add_dim(1u << 31);  // absurd
+                                  }))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenCrafted(CraftFile({CraftedTensor{}}, 64,
+                                  [](fb::ModelConfigBuilder& c) {
+                                    c.add_norm_eps(-1.0f);
+                                  }))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CraftedFileTest, NewerFormatVersionIsUnimplemented) {
+  absl::Status s = OpenCrafted(CraftFile({CraftedTensor{}}, 64, nullptr,
+                                         FileHeader::kFormatVersion + 1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace wisp
