@@ -26,14 +26,17 @@ namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 
-// Below these many multiply-adds a call runs on the caller's thread: waking
-// the pool costs a few microseconds, as much as the whole product.
-constexpr size_t kGemvParallelMinWork = size_t{1} << 16;
-constexpr size_t kGemmParallelMinWork = size_t{1} << 18;
+// Below these many multiply-adds a call runs on the caller's thread. A
+// fork-join of the pool costs ~3 us on an idle machine (the GEMM does two:
+// packing, then the product) and far more when the cores are shared with
+// other work, so splitting only pays for products of tens of microseconds.
+// The default small model's matrices (64 x 172 and smaller) stay serial.
+constexpr size_t kGemvParallelMinWork = size_t{1} << 18;
+constexpr size_t kGemmParallelMinWork = size_t{1} << 21;
 
 // GEMM blocking. A k block of 256 keeps one packed x panel (kTileRows x 256
-// floats, 8 KiB) in L1 while the packed w block (256 columns x 256, 256 KiB)
-// streams from L2.
+// floats, 12 KiB with AVX-512) in L1 while the packed w block (256 columns x
+// 256, 256 KiB) streams from L2.
 constexpr size_t kDepthBlock = 256;
 constexpr size_t kColumnBlock = 256;
 
