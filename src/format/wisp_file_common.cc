@@ -97,6 +97,11 @@ std::array<uint8_t, FileHeader::kSize> EncodeHeader(const FileHeader& h) {
 }
 
 absl::StatusOr<FileHeader> DecodeHeader(const uint8_t* in, uint64_t file_size) {
+  // A foreign file is named as such even when it is short.
+  if (file_size >= sizeof(FileHeader::kMagic) &&
+      std::memcmp(in, FileHeader::kMagic, sizeof(FileHeader::kMagic)) != 0) {
+    return absl::DataLossError("not a .wisp file (bad magic)");
+  }
   if (file_size < FileHeader::kSize) {
     return absl::DataLossError(absl::StrCat(
         "file is ", file_size, " bytes, shorter than the ", FileHeader::kSize,
