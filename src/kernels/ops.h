@@ -16,7 +16,10 @@ namespace wisp::kernels {
 // y[m, n] = sum_k x[m, k] * w[n, k] + (bias ? bias[n] : 0).
 // x is [m, k], w is [n, k] (row stride k), y is [m, n]. m == 1 is the decode
 // GEMV; larger m is the prefill GEMM. Work is spread over `pool` (may be null:
-// run on the caller's thread). y must not alias x or w.
+// run on the caller's thread); products too small to gain from threads stay
+// on the caller's thread. Threads split only rows and columns of y, never k,
+// so results are bitwise identical for any pool size. y must not alias x or
+// w.
 void MatMul(const float* x, const float* w, const float* bias, float* y,
             size_t m, size_t k, size_t n, ThreadPool* pool);
 
