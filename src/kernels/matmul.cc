@@ -45,83 +45,100 @@ static inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
 
 // ---------------------------------------------------------------- GEMV
 
-// y[r] = dot(x, w + r * k) (+ bias[r]) for r < kRows. Each row has its own
-// two accumulators and the same reduction order whatever kRows is, so a row
-// gives the same bits whether it is computed in a group or alone.
-template <size_t kRows>
+// Adds up the lanes of four vectors at once: out[r] = sum of the lanes of
+// s_r. Interleaving pairs of rows and then pairs of pairs leaves each 128-bit
+// block holding (s0, s1, s2, s3) partial sums, so the blocks just add up;
+// cheaper than four separate horizontal sums. Row r's result depends only on
+// s_r, whatever the other three hold.
+HWY_INLINE void SumLanes4(hn::VFromD<DF> s0, hn::VFromD<DF> s1,
+                          hn::VFromD<DF> s2, hn::VFromD<DF> s3, float* out) {
+#if HWY_TARGET == HWY_SCALAR
+  out[0] = hn::GetLane(s0);
+  out[1] = hn::GetLane(s1);
+  out[2] = hn::GetLane(s2);
+  out[3] = hn::GetLane(s3);
+#else
+  const DF d;
+  const hn::Repartition<uint64_t, DF> du64;
+  const auto t01 =
+      hn::Add(hn::InterleaveLower(d, s0, s1), hn::InterleaveUpper(d, s0, s1));
+  const auto t23 =
+      hn::Add(hn::InterleaveLower(d, s2, s3), hn::InterleaveUpper(d, s2, s3));
+  const auto lo =
+      hn::InterleaveLower(du64, hn::BitCast(du64, t01), hn::BitCast(du64, t23));
+  const auto hi =
+      hn::InterleaveUpper(du64, hn::BitCast(du64, t01), hn::BitCast(du64, t23));
+  HWY_ALIGN float blocks[hn::MaxLanes(d)];
+  hn::Store(hn::Add(hn::BitCast(d, lo), hn::BitCast(d, hi)), d, blocks);
+  const hn::Full128<float> d4;
+  auto sum = hn::Load(d4, blocks);
+  for (size_t b = 4; b < hn::Lanes(d); b += 4) {
+    sum = hn::Add(sum, hn::Load(d4, blocks + b));
+  }
+  hn::StoreU(sum, d4, out);
+#endif
+}
+
+// y[r] = dot(x, w + r * k) (+ bias[r]) for r < rows (1 to 4), two
+// accumulators per row. A group of fewer than 4 rows repeats its last row in
+// the empty slots, so every row runs the same instructions: its bits do not
+// depend on which group it fell into (that is, on the thread split).
 HWY_INLINE void GemvRows(const float* HWY_RESTRICT x,
-                         const float* HWY_RESTRICT w, size_t k,
+                         const float* HWY_RESTRICT w, size_t k, size_t rows,
                          const float* HWY_RESTRICT bias,
                          float* HWY_RESTRICT y) {
-  static_assert(kRows >= 1 && kRows <= 4, "at most 4 rows at once");
   const DF d;
   using V = hn::VFromD<DF>;
   const size_t N = hn::Lanes(d);
   const float* HWY_RESTRICT w0 = w;
-  const float* HWY_RESTRICT w1 = w + k * (kRows > 1 ? 1 : 0);
-  const float* HWY_RESTRICT w2 = w + k * (kRows > 2 ? 2 : 0);
-  const float* HWY_RESTRICT w3 = w + k * (kRows > 3 ? 3 : 0);
+  const float* HWY_RESTRICT w1 = w + k * Min(1, rows - 1);
+  const float* HWY_RESTRICT w2 = w + k * Min(2, rows - 1);
+  const float* HWY_RESTRICT w3 = w + k * Min(3, rows - 1);
   V a00 = hn::Zero(d), a01 = hn::Zero(d), a10 = hn::Zero(d), a11 = hn::Zero(d),
     a20 = hn::Zero(d), a21 = hn::Zero(d), a30 = hn::Zero(d), a31 = hn::Zero(d);
-#define WISP_GEMV_ROW(r, acc, offset, xv, LOAD)         \
-  if constexpr (kRows > r) {                            \
-    acc = hn::MulAdd(xv, LOAD(w##r + i + offset), acc); \
-  }
-#define WISP_LOADU(p) hn::LoadU(d, p)
   size_t i = 0;
   for (; i + 2 * N <= k; i += 2 * N) {
     const V x0 = hn::LoadU(d, x + i);
     const V x1 = hn::LoadU(d, x + i + N);
-    WISP_GEMV_ROW(0, a00, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(0, a01, N, x1, WISP_LOADU)
-    WISP_GEMV_ROW(1, a10, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(1, a11, N, x1, WISP_LOADU)
-    WISP_GEMV_ROW(2, a20, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(2, a21, N, x1, WISP_LOADU)
-    WISP_GEMV_ROW(3, a30, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(3, a31, N, x1, WISP_LOADU)
+    a00 = hn::MulAdd(x0, hn::LoadU(d, w0 + i), a00);
+    a01 = hn::MulAdd(x1, hn::LoadU(d, w0 + i + N), a01);
+    a10 = hn::MulAdd(x0, hn::LoadU(d, w1 + i), a10);
+    a11 = hn::MulAdd(x1, hn::LoadU(d, w1 + i + N), a11);
+    a20 = hn::MulAdd(x0, hn::LoadU(d, w2 + i), a20);
+    a21 = hn::MulAdd(x1, hn::LoadU(d, w2 + i + N), a21);
+    a30 = hn::MulAdd(x0, hn::LoadU(d, w3 + i), a30);
+    a31 = hn::MulAdd(x1, hn::LoadU(d, w3 + i + N), a31);
   }
   if (i + N <= k) {
     const V x0 = hn::LoadU(d, x + i);
-    WISP_GEMV_ROW(0, a00, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(1, a10, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(2, a20, 0, x0, WISP_LOADU)
-    WISP_GEMV_ROW(3, a30, 0, x0, WISP_LOADU)
+    a00 = hn::MulAdd(x0, hn::LoadU(d, w0 + i), a00);
+    a10 = hn::MulAdd(x0, hn::LoadU(d, w1 + i), a10);
+    a20 = hn::MulAdd(x0, hn::LoadU(d, w2 + i), a20);
+    a30 = hn::MulAdd(x0, hn::LoadU(d, w3 + i), a30);
     i += N;
   }
   if (i < k) {
     const size_t count = k - i;
-#define WISP_LOAD_TAIL(p) LoadTail(d, p, count)
     const V x1 = LoadTail(d, x + i, count);
-    WISP_GEMV_ROW(0, a01, 0, x1, WISP_LOAD_TAIL)
-    WISP_GEMV_ROW(1, a11, 0, x1, WISP_LOAD_TAIL)
-    WISP_GEMV_ROW(2, a21, 0, x1, WISP_LOAD_TAIL)
-    WISP_GEMV_ROW(3, a31, 0, x1, WISP_LOAD_TAIL)
-#undef WISP_LOAD_TAIL
+    a01 = hn::MulAdd(x1, LoadTail(d, w0 + i, count), a01);
+    a11 = hn::MulAdd(x1, LoadTail(d, w1 + i, count), a11);
+    a21 = hn::MulAdd(x1, LoadTail(d, w2 + i, count), a21);
+    a31 = hn::MulAdd(x1, LoadTail(d, w3 + i, count), a31);
   }
-#undef WISP_LOADU
-#undef WISP_GEMV_ROW
-#define WISP_GEMV_STORE(r)                                    \
-  if constexpr (kRows > r) {                                  \
-    const float sum = SumLanes(d, hn::Add(a##r##0, a##r##1)); \
-    y[r] = bias != nullptr ? sum + bias[r] : sum;             \
+  float sums[4];
+  SumLanes4(hn::Add(a00, a01), hn::Add(a10, a11), hn::Add(a20, a21),
+            hn::Add(a30, a31), sums);
+  for (size_t r = 0; r < rows; ++r) {
+    y[r] = bias != nullptr ? sums[r] + bias[r] : sums[r];
   }
-  WISP_GEMV_STORE(0)
-  WISP_GEMV_STORE(1)
-  WISP_GEMV_STORE(2)
-  WISP_GEMV_STORE(3)
-#undef WISP_GEMV_STORE
 }
 
 void Gemv(const float* x, const float* w, const float* bias, float* y, size_t k,
           size_t n, ThreadPool* pool) {
   const auto rows = [&](size_t begin, size_t end, size_t /*thread*/) {
-    size_t j = begin;
-    for (; j + 4 <= end; j += 4) {
-      GemvRows<4>(x, w + j * k, k, bias ? bias + j : nullptr, y + j);
-    }
-    for (; j < end; ++j) {
-      GemvRows<1>(x, w + j * k, k, bias ? bias + j : nullptr, y + j);
+    for (size_t j = begin; j < end; j += 4) {
+      GemvRows(x, w + j * k, k, Min(4, end - j), bias ? bias + j : nullptr,
+               y + j);
     }
   };
   if (pool == nullptr || pool->num_threads() == 1 ||
