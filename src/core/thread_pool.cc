@@ -10,9 +10,16 @@
 namespace wisp {
 namespace {
 // Workers spin this many times before sleeping: decoding a small model issues
-// tens of thousands of short jobs per second, and a futex wake-up per job would
-// cost more than the work itself.
+// tens of thousands of short jobs per second, and a futex wake-up per job
+// would cost more than the work itself.
 constexpr int kSpinIterations = 1 << 14;
+// The caller spins this long for claimed tasks to finish, then yields its
+// core: on a busy machine the thread it waits for may need that core.
+constexpr int kCallerSpins = 1 << 12;
+
+uint32_t GenerationOf(uint64_t state) {
+  return static_cast<uint32_t>(state >> 32);
+}
 }  // namespace
 
 ThreadPool::ThreadPool(size_t num_threads) {
@@ -26,70 +33,78 @@ ThreadPool::ThreadPool(size_t num_threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
+    stop_.store(true);
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::DrainTasks(size_t thread) {
+void ThreadPool::RunTasks(uint32_t generation, size_t thread) {
+  const Job& job = jobs_[generation & 1];
+  uint64_t state = state_.load(std::memory_order_acquire);
   for (;;) {
-    const size_t task = next_task_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= num_tasks_) return;
-    thunk_(fn_, task, thread);
+    if (GenerationOf(state) != generation) return;
+    const size_t task = static_cast<uint32_t>(state);
+    if (task >= job.num_tasks.load(std::memory_order_relaxed)) return;
+    if (!state_.compare_exchange_weak(state, state + 1,
+                                      std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      continue;  // `state` was reloaded
+    }
+    // The claim succeeded, so this job stays current until the task is done
+    // and its description cannot change under us.
+    job.thunk.load(std::memory_order_relaxed)(
+        job.fn.load(std::memory_order_relaxed), task, thread);
+    tasks_done_.fetch_add(1, std::memory_order_release);
+    state = state_.load(std::memory_order_acquire);
   }
 }
 
 void ThreadPool::RunErased(size_t num_tasks, Thunk thunk, const void* fn) {
-  {
+  const uint32_t generation =
+      GenerationOf(state_.load(std::memory_order_relaxed)) + 1;
+  Job& job = jobs_[generation & 1];
+  job.thunk.store(thunk, std::memory_order_relaxed);
+  job.fn.store(fn, std::memory_order_relaxed);
+  job.num_tasks.store(num_tasks, std::memory_order_relaxed);
+  tasks_done_.store(0, std::memory_order_relaxed);
+  // Publishing the new generation releases the job description above.
+  state_.store(uint64_t{generation} << 32, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst) > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
-    thunk_ = thunk;
-    fn_ = fn;
-    num_tasks_ = num_tasks;
-    next_task_.store(0, std::memory_order_relaxed);
-    workers_busy_.store(workers_.size(), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    wake_.notify_all();
   }
-  wake_.notify_all();
-  DrainTasks(0);
-  // Wait for every worker to finish its current task (and to leave DrainTasks,
-  // so that the next job cannot be observed half-initialised).
-  for (int spin = 0; spin < kSpinIterations; ++spin) {
-    if (workers_busy_.load(std::memory_order_acquire) == 0) return;
-    WISP_CPU_RELAX();
+  RunTasks(generation, 0);
+  for (int spin = 0; tasks_done_.load(std::memory_order_acquire) != num_tasks;
+       ++spin) {
+    if (spin < kCallerSpins) {
+      WISP_CPU_RELAX();
+    } else {
+      std::this_thread::yield();
+    }
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] {
-    return workers_busy_.load(std::memory_order_acquire) == 0;
-  });
 }
 
 void ThreadPool::WorkerLoop(size_t thread) {
-  uint64_t seen = 0;
-  for (;;) {
-    bool have_job = false;
-    for (int spin = 0; spin < kSpinIterations; ++spin) {
-      if (generation_.load(std::memory_order_acquire) != seen) {
-        have_job = true;
-        break;
-      }
+  uint32_t seen = 0;
+  while (!stop_.load(std::memory_order_acquire)) {
+    uint32_t generation = GenerationOf(state_.load(std::memory_order_acquire));
+    for (int spin = 0; generation == seen && spin < kSpinIterations; ++spin) {
       WISP_CPU_RELAX();
+      generation = GenerationOf(state_.load(std::memory_order_acquire));
     }
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (!have_job) {
+    if (generation == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      sleeping_.fetch_add(1, std::memory_order_seq_cst);
       wake_.wait(lock, [&] {
-        return generation_.load(std::memory_order_acquire) != seen;
+        generation = GenerationOf(state_.load(std::memory_order_seq_cst));
+        return generation != seen || stop_.load();
       });
+      sleeping_.fetch_sub(1, std::memory_order_relaxed);
+      if (stop_.load()) return;
     }
-    seen = generation_.load(std::memory_order_acquire);
-    if (stop_) return;
-    lock.unlock();
-    DrainTasks(thread);
-    if (workers_busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> done_lock(mutex_);
-      done_.notify_one();
-    }
+    seen = generation;
+    RunTasks(generation, thread);
   }
 }
 

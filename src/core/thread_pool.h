@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,7 +32,9 @@ class ThreadPool {
   template <class Fn>
   void Run(size_t num_tasks, const Fn& fn) {
     if (num_tasks == 0) return;
-    if (workers_.empty() || num_tasks == 1) {
+    // Task indices live in 32 bits of the job state; absurd task counts run
+    // serially rather than wrap.
+    if (workers_.empty() || num_tasks == 1 || num_tasks >= (size_t{1} << 31)) {
       for (size_t t = 0; t < num_tasks; ++t) fn(t, 0);
       return;
     }
@@ -64,21 +67,34 @@ class ThreadPool {
 
   void RunErased(size_t num_tasks, Thunk thunk, const void* fn);
   void WorkerLoop(size_t thread);
-  void DrainTasks(size_t thread);
+  // Claims and runs tasks of the job whose generation is `generation` until
+  // none are left; returns false at once if that job is no longer current.
+  void RunTasks(uint32_t generation, size_t thread);
 
   std::vector<std::thread> workers_;
+
+  // The current job. `state_` packs (generation << 32 | next task index):
+  // claiming a task is a compare-and-swap that fails for a worker still
+  // thinking of an older job, so the caller never waits for threads that
+  // have no work, only for tasks that were actually claimed.
+  std::atomic<uint64_t> state_{0};
+  // Job descriptions alternate between two slots by generation parity: a
+  // worker still holding the previous generation may read its slot while the
+  // caller fills the other one. (Its stale reads never matter: its claim
+  // fails.) Atomics, relaxed, only so that such reads are not data races.
+  struct Job {
+    std::atomic<Thunk> thunk{nullptr};
+    std::atomic<const void*> fn{nullptr};
+    std::atomic<size_t> num_tasks{0};
+  };
+  Job jobs_[2];
+  std::atomic<size_t> tasks_done_{0};
+
+  // Idle workers spin briefly, then sleep here.
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::condition_variable done_;
-
-  // The current job; written by the caller before `generation_` is bumped.
-  Thunk thunk_ = nullptr;
-  const void* fn_ = nullptr;
-  size_t num_tasks_ = 0;
-  std::atomic<size_t> next_task_{0};
-  std::atomic<size_t> workers_busy_{0};
-  std::atomic<uint64_t> generation_{0};
-  bool stop_ = false;
+  std::atomic<int> sleeping_{0};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace wisp

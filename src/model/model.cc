@@ -14,7 +14,14 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
   if (!file.ok()) return file.status();
   std::unique_ptr<Model> model(new Model());
   model->file_ = std::move(*file);
-  absl::StatusOr<ModelWeights> weights = BindWeights(*model->file_);
+  const WispFile& f = *model->file_;
+  if (!f.has_config()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the file has no model config"));
+  }
+  absl::StatusOr<ModelWeights> weights = BindWeights(
+      f.config(), [&f](const std::string& name) { return f.Find(name); },
+      path);
   if (!weights.ok()) return weights.status();
   model->weights_ = std::move(*weights);
   const TokenizerData& tokenizer = model->file_->tokenizer();

@@ -9,28 +9,29 @@ namespace {
 
 class Binder {
  public:
-  explicit Binder(const WispFile& file) : file_(file) {}
+  Binder(const TensorLookup& lookup, const std::string& where)
+      : lookup_(lookup), where_(where) {}
 
   // Sets *out to the f32 data of `name` if it has exactly `shape`.
   void Bind(const std::string& name, std::vector<uint64_t> shape,
             const float** out) {
     if (!status_.ok()) return;
-    const TensorView* t = file_.Find(name);
+    const TensorView* t = lookup_(name);
     if (t == nullptr) {
       status_ = absl::InvalidArgumentError(
-          absl::StrCat(file_.path(), ": missing tensor '", name, "'"));
+          absl::StrCat(where_, ": missing tensor '", name, "'"));
     } else if (t->shape != shape) {
       status_ = absl::InvalidArgumentError(
-          absl::StrCat(file_.path(), ": tensor '", name, "' has shape [",
+          absl::StrCat(where_, ": tensor '", name, "' has shape [",
                        absl::StrJoin(t->shape, ", "), "], the config needs [",
                        absl::StrJoin(shape, ", "), "]"));
     } else if (t->dtype != DType::kF32) {
       status_ = absl::UnimplementedError(
-          absl::StrCat(file_.path(), ": tensor '", name, "' is ",
+          absl::StrCat(where_, ": tensor '", name, "' is ",
                        DTypeName(t->dtype), "; this build runs f32 weights"));
     } else if (reinterpret_cast<uintptr_t>(t->data) % alignof(float) != 0) {
       status_ = absl::DataLossError(
-          absl::StrCat(file_.path(), ": tensor '", name, "' is misaligned"));
+          absl::StrCat(where_, ": tensor '", name, "' is misaligned"));
     } else {
       *out = t->f32();
     }
@@ -38,22 +39,20 @@ class Binder {
   const absl::Status& status() const { return status_; }
 
  private:
-  const WispFile& file_;
+  const TensorLookup& lookup_;
+  const std::string& where_;
   absl::Status status_;
 };
 
 }  // namespace
 
-absl::StatusOr<ModelWeights> BindWeights(const WispFile& file) {
-  if (!file.has_config()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file.path(), ": the file has no model config"));
-  }
-  const ModelConfig& c = file.config();
+absl::StatusOr<ModelWeights> BindWeights(const ModelConfig& c,
+                                         const TensorLookup& lookup,
+                                         const std::string& where) {
   if (c.norm != NormKind::kRmsNorm || c.positions != PositionKind::kRotary ||
       c.mlp != MlpKind::kSwiGLU || c.mask != MaskKind::kCausal) {
     return absl::UnimplementedError(
-        absl::StrCat(file.path(),
+        absl::StrCat(where,
                      ": this build runs the LLaMA family (rmsnorm, rotary, "
                      "swiglu, causal); the file asks for ",
                      NormKindName(c.norm), ", ", PositionKindName(c.positions),
@@ -61,7 +60,7 @@ absl::StatusOr<ModelWeights> BindWeights(const WispFile& file) {
   }
   const uint64_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
   ModelWeights w;
-  Binder b(file);
+  Binder b(lookup, where);
   b.Bind(TensorNames::TokenEmbedding(), {c.vocab_size, dim},
          &w.token_embedding);
   w.layers.resize(c.n_layers);

@@ -4,6 +4,8 @@
 #ifndef WISP_MODEL_WEIGHTS_H_
 #define WISP_MODEL_WEIGHTS_H_
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -11,29 +13,45 @@
 
 namespace wisp {
 
-struct LayerWeights {
-  const float* attention_norm = nullptr;  // [dim]
-  const float* wq = nullptr;              // [dim, dim]
-  const float* wk = nullptr;              // [kv_dim, dim]
-  const float* wv = nullptr;              // [kv_dim, dim]
-  const float* wo = nullptr;              // [dim, dim]
-  const float* ffn_norm = nullptr;        // [dim]
-  const float* w1 = nullptr;              // [hidden, dim] gate
-  const float* w2 = nullptr;              // [dim, hidden] down
-  const float* w3 = nullptr;              // [hidden, dim] up
+// The tensors of one layer. T is `const float` for weights and `float` for
+// gradients, which have exactly the same structure.
+template <class T>
+struct LayerTensors {
+  T* attention_norm = nullptr;  // [dim]
+  T* wq = nullptr;              // [dim, dim]
+  T* wk = nullptr;              // [kv_dim, dim]
+  T* wv = nullptr;              // [kv_dim, dim]
+  T* wo = nullptr;              // [dim, dim]
+  T* ffn_norm = nullptr;        // [dim]
+  T* w1 = nullptr;              // [hidden, dim] gate
+  T* w2 = nullptr;              // [dim, hidden] down
+  T* w3 = nullptr;              // [hidden, dim] up
 };
 
-struct ModelWeights {
-  const float* token_embedding = nullptr;  // [vocab, dim]
-  std::vector<LayerWeights> layers;
-  const float* final_norm = nullptr;  // [dim]
-  // [vocab, dim]; points at token_embedding when the classifier is tied.
-  const float* output = nullptr;
+template <class T>
+struct ModelTensors {
+  T* token_embedding = nullptr;  // [vocab, dim]
+  std::vector<LayerTensors<T>> layers;
+  T* final_norm = nullptr;  // [dim]
+  // [vocab, dim]; the same pointer as token_embedding when the classifier is
+  // tied (so its gradient lands in the embedding's).
+  T* output = nullptr;
 };
 
-// Binds the tensors a model of `file.config()` needs. InvalidArgument names
-// the first missing tensor, wrong shape or unsupported dtype.
-absl::StatusOr<ModelWeights> BindWeights(const WispFile& file);
+using LayerWeights = LayerTensors<const float>;
+using ModelWeights = ModelTensors<const float>;
+using ModelGradients = ModelTensors<float>;
+
+// Finds a tensor by name (null if absent): a file's directory or a set of
+// trainable parameters.
+using TensorLookup = std::function<const TensorView*(const std::string& name)>;
+
+// Binds the tensors a model of `config` needs. InvalidArgument names the first
+// missing tensor or wrong shape (prefixed by `where`, e.g. the file path);
+// Unimplemented for an unsupported architecture or dtype.
+absl::StatusOr<ModelWeights> BindWeights(const ModelConfig& config,
+                                         const TensorLookup& lookup,
+                                         const std::string& where);
 
 }  // namespace wisp
 
