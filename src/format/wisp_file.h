@@ -55,6 +55,16 @@ struct TensorView {
   const float* f32() const { return reinterpret_cast<const float*>(data); }
 };
 
+// The progress of a training run, stored in checkpoint files.
+struct TrainingState {
+  uint64_t step = 0;
+  uint64_t data_epoch = 0;
+  uint64_t data_cursor = 0;
+  std::vector<uint64_t> rng_state;
+  uint64_t seed = 0;
+  uint64_t tokens_seen = 0;
+};
+
 struct ReadOptions {
   // Check every tensor's CRC-32C (reads all bytes once). The header, the
   // metadata and all offsets, lengths, shapes and dtypes are always checked.
@@ -77,6 +87,10 @@ class WispFile {
   const TokenizerData& tokenizer() const { return tokenizer_; }
   const std::vector<TensorView>& tensors() const { return tensors_; }
   const std::string& source() const { return source_; }
+  // Present in checkpoints.
+  const TrainingState* training() const {
+    return has_training_ ? &training_ : nullptr;
+  }
   const FileHeader& header() const { return header_; }
   const std::string& path() const { return file_->path(); }
   uint64_t file_size() const { return file_->size(); }
@@ -96,6 +110,8 @@ class WispFile {
   TokenizerData tokenizer_;
   std::vector<TensorView> tensors_;
   std::string source_;
+  bool has_training_ = false;
+  TrainingState training_;
 };
 
 // What to write; tensor bytes are borrowed from the caller.
@@ -113,6 +129,7 @@ struct FileContents {
   TokenizerData tokenizer;
   std::vector<TensorToWrite> tensors;
   std::string source;
+  const TrainingState* training = nullptr;  // written when set
 };
 
 // Called after each tensor is written with (bytes written, total bytes);

@@ -126,6 +126,18 @@ absl::Status WispFile::Parse(const ReadOptions& options) {
   }
   kind_ = static_cast<FileKind>(root->kind());
   if (root->source()) source_ = root->source()->str();
+  if (const fb::TrainingState* t = root->training()) {
+    has_training_ = true;
+    training_.step = t->step();
+    training_.data_epoch = t->data_epoch();
+    training_.data_cursor = t->data_cursor();
+    if (t->rng_state()) {
+      training_.rng_state.assign(t->rng_state()->begin(),
+                                 t->rng_state()->end());
+    }
+    training_.seed = t->seed();
+    training_.tokens_seen = t->tokens_seen();
+  }
   if (root->config()) {
     has_config_ = true;
     config_ = ConfigFromFlatBuffer(*root->config());

@@ -168,6 +168,13 @@ absl::Status WriteWispFile(const std::string& path,
   if (contents.tokenizer.kind != TokenizerKind::kNone) {
     tokenizer = BuildTokenizer(b, contents.tokenizer);
   }
+  flatbuffers::Offset<fb::TrainingState> training;
+  if (contents.training) {
+    const TrainingState& t = *contents.training;
+    training = fb::CreateTrainingState(b, t.step, t.data_epoch, t.data_cursor,
+                                       b.CreateVector(t.rng_state), t.seed,
+                                       t.tokens_seen);
+  }
   fb::FileBuilder file(b);
   file.add_kind(static_cast<fb::FileKind>(contents.kind));
   if (contents.has_config) file.add_config(config);
@@ -176,6 +183,7 @@ absl::Status WriteWispFile(const std::string& path,
   }
   file.add_tensors(tensor_vector);
   file.add_source(source);
+  if (contents.training) file.add_training(training);
   fb::FinishFileBuffer(b, file.Finish());
 
   FileHeader header;

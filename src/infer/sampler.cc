@@ -54,6 +54,14 @@ uint64_t Rng::Next() {
   return result;
 }
 
+bool Rng::set_state(const std::vector<uint64_t>& state) {
+  if (state.size() != 4 || (state[0] | state[1] | state[2] | state[3]) == 0) {
+    return false;
+  }
+  for (int i = 0; i < 4; ++i) s_[i] = state[i];
+  return true;
+}
+
 float Rng::Uniform() {
   return static_cast<float>(Next() >> 40) * (1.0f / 16777216.0f);
 }

@@ -36,6 +36,11 @@ class Rng {
   uint64_t Next();
   float Uniform();  // in [0, 1)
 
+  // The full generator state, for checkpoints.
+  std::vector<uint64_t> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  // False (state unchanged) unless `state` has 4 words, not all zero.
+  bool set_state(const std::vector<uint64_t>& state);
+
  private:
   uint64_t s_[4];
 };

@@ -1,0 +1,61 @@
+// Kernels of the backward pass and the optimizer. Forward and backward of an
+// op sit side by side; shapes and conventions as in ops.h.
+#ifndef WISP_KERNELS_TRAINING_OPS_H_
+#define WISP_KERNELS_TRAINING_OPS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "src/core/thread_pool.h"
+
+namespace wisp::kernels {
+
+// at[c, r] = a[r, c] for a [rows, cols].
+void Transpose(const float* a, float* at, size_t rows, size_t cols);
+
+// RmsNorm (ops.h) that also stores each row's 1 / sqrt(mean(x^2) + eps) in
+// rstd[rows], which the backward pass needs.
+void RmsNormForward(const float* x, const float* weight, float eps, float* y,
+                    float* rstd, size_t rows, size_t n);
+// Given dy, accumulates dx += d loss / dx and dweight += d loss / dweight.
+void RmsNormBackward(const float* dy, const float* x, const float* weight,
+                     const float* rstd, float* dx, float* dweight, size_t rows,
+                     size_t n);
+
+// h = silu(gate) * up (SwiGLU in ops.h); given dh writes dgate and dup.
+void SwiGLUBackward(const float* dh, const float* gate, const float* up,
+                    float* dgate, float* dup, size_t n);
+
+// Backward of one attention query (AttentionQuery in ops.h) whose softmax
+// probabilities p[0, n_keys) were kept: given dout, accumulates
+//   dq += scale * sum_j ds_j k_j,  dk_j += scale * ds_j q,  dv_j += p_j dout
+// with ds_j = p_j (dout.v_j - sum_i p_i dout.v_i). `dp` is scratch of n_keys.
+void AttentionQueryBackward(const float* dout, const float* q,
+                            const float* keys, const float* values,
+                            const float* p, size_t n_keys, size_t head_dim,
+                            size_t kv_stride, float scale, float* dp, float* dq,
+                            float* dkeys, float* dvalues);
+
+// Softmax cross-entropy of one row of logits against `target`: returns the
+// loss (logsumexp - logit[target]) and writes dlogits = (softmax - onehot) *
+// grad_scale. Numerically stable for any logits.
+float CrossEntropyForwardBackward(const float* logits, int32_t target,
+                                  size_t vocab, float grad_scale,
+                                  float* dlogits);
+// The loss alone, for evaluation.
+float CrossEntropy(const float* logits, int32_t target, size_t vocab);
+
+// PyTorch's AdamW on n values (decoupled decay p *= 1 - lr * weight_decay,
+// then the bias-corrected Adam step); g is multiplied by grad_scale first
+// (gradient clipping). bias1 = 1 - beta1^t, bias2 = 1 - beta2^t.
+void AdamWUpdate(float* p, const float* g, float* m, float* v, size_t n,
+                 float lr, float beta1, float beta2, float eps,
+                 float weight_decay, float bias1, float bias2,
+                 float grad_scale);
+
+// Sum of squares of x[0, n) in double (for the global gradient norm).
+double SumOfSquares(const float* x, size_t n);
+
+}  // namespace wisp::kernels
+
+#endif  // WISP_KERNELS_TRAINING_OPS_H_

@@ -1,0 +1,365 @@
+#include "src/train/trainer.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "src/kernels/training_ops.h"
+
+namespace wisp {
+
+absl::Status ValidateTrainOptions(const TrainOptions& o,
+                                  const ModelConfig& config) {
+  auto bad = [](const std::string& what) {
+    return absl::InvalidArgumentError("training options: " + what);
+  };
+  if (!(o.learning_rate > 0.0f) || !std::isfinite(o.learning_rate)) {
+    return bad(
+        absl::StrCat("learning rate must be positive, got ", o.learning_rate));
+  }
+  if (o.batch_size == 0 || o.batch_size > 4096) {
+    return bad(absl::StrCat("batch size must be 1..4096, got ", o.batch_size));
+  }
+  if (o.seq_len == 0 || o.seq_len > config.max_seq_len) {
+    return bad(absl::StrCat("sequence length must be 1..", config.max_seq_len,
+                            ", got ", o.seq_len));
+  }
+  if (o.grad_accum == 0 || o.grad_accum > 4096) {
+    return bad("gradient accumulation must be 1..4096");
+  }
+  if (!(o.weight_decay >= 0.0f) || !std::isfinite(o.weight_decay)) {
+    return bad("weight decay must be >= 0");
+  }
+  if (!(o.beta1 >= 0.0f && o.beta1 < 1.0f) ||
+      !(o.beta2 >= 0.0f && o.beta2 < 1.0f) || !(o.eps > 0.0f)) {
+    return bad("betas must be in [0, 1) and eps > 0");
+  }
+  if (!(o.grad_clip >= 0.0f) || !std::isfinite(o.grad_clip)) {
+    return bad("gradient clipping norm must be >= 0");
+  }
+  if (!(o.min_lr_ratio >= 0.0f && o.min_lr_ratio <= 1.0f)) {
+    return bad("min_lr_ratio must be in [0, 1]");
+  }
+  if (o.num_threads == 0 || o.num_threads > 1024) {
+    return bad("thread count must be 1..1024");
+  }
+  if (static_cast<int>(o.schedule) > 1) return bad("unknown schedule");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
+    const Model& base, const TrainOptions& options) {
+  absl::Status valid = ValidateTrainOptions(options, base.config());
+  if (!valid.ok()) return valid;
+  absl::StatusOr<Parameters> params = Parameters::CopyFrom(base);
+  if (!params.ok()) return params.status();
+  std::unique_ptr<Trainer> trainer(
+      new Trainer(base, options, std::move(*params)));
+  absl::StatusOr<ModelWeights> weights = trainer->params_.Bind(base.config());
+  if (!weights.ok()) return weights.status();
+  trainer->weights_ = std::move(*weights);
+  absl::StatusOr<ModelGradients> grads =
+      trainer->grads_.BindMutable(base.config());
+  if (!grads.ok()) return grads.status();
+  trainer->grad_view_ = std::move(*grads);
+  return trainer;
+}
+
+Trainer::Trainer(const Model& base, const TrainOptions& options,
+                 Parameters params)
+    : base_(base),
+      options_(options),
+      params_(std::move(params)),
+      grads_(Parameters::ZerosLike(params_)),
+      m_(Parameters::ZerosLike(params_)),
+      v_(Parameters::ZerosLike(params_)),
+      graph_(base),
+      rng_(options.seed) {
+  if (options.num_threads > 1) {
+    pool_ = std::make_unique<ThreadPool>(options.num_threads);
+  }
+}
+
+absl::Status Trainer::SetData(std::vector<int32_t> tokens) {
+  const uint32_t vocab = base_.config().vocab_size;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= vocab) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("training token ", tokens[i], " at index ", i,
+                       " is outside the vocabulary [0, ", vocab, ")"));
+    }
+  }
+  absl::StatusOr<Dataset> data =
+      Dataset::Create(std::move(tokens), options_.seq_len,
+                      options_.eval_fraction, options_.seed);
+  if (!data.ok()) return data.status();
+  data_ = std::move(*data);
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::SetDataText(std::string_view text) {
+  const Tokenizer* tokenizer = base_.tokenizer();
+  if (tokenizer == nullptr) {
+    return absl::UnimplementedError("the model has no tokenizer: pass ids");
+  }
+  std::vector<int32_t> tokens;
+  absl::Status encoded = tokenizer->Encode(text, true, false, &tokens);
+  if (!encoded.ok()) return encoded;
+  return SetData(std::move(tokens));
+}
+
+float Trainer::LearningRate(size_t step) const {
+  const float lr = options_.learning_rate;
+  if (step < options_.warmup_steps) {
+    return lr * static_cast<float>(step + 1) / options_.warmup_steps;
+  }
+  if (options_.schedule == LrSchedule::kConstant || options_.total_steps == 0) {
+    return lr;
+  }
+  const size_t span = options_.total_steps > options_.warmup_steps
+                          ? options_.total_steps - options_.warmup_steps
+                          : 1;
+  const double progress =
+      std::min(1.0, double(step - options_.warmup_steps) / span);
+  const double min_lr = lr * options_.min_lr_ratio;
+  return static_cast<float>(min_lr + (lr - min_lr) * 0.5 *
+                                         (1.0 + std::cos(M_PI * progress)));
+}
+
+absl::Status Trainer::CheckBatch(const TrainBatch& b) const {
+  const ModelConfig& c = base_.config();
+  if (b.batch == 0 || b.seq == 0 || b.seq > c.max_seq_len) {
+    return absl::InvalidArgumentError("batch shape out of range");
+  }
+  for (size_t i = 0; i < b.batch * b.seq; ++i) {
+    if (b.inputs[i] < 0 || static_cast<uint32_t>(b.inputs[i]) >= c.vocab_size ||
+        b.targets[i] < kIgnoreTarget ||
+        (b.targets[i] >= 0 &&
+         static_cast<uint32_t>(b.targets[i]) >= c.vocab_size)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token id out of range at index ", i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<float> Trainer::ComputeGradients(const TrainBatch& batch) {
+  absl::Status valid = CheckBatch(batch);
+  if (!valid.ok()) return valid;
+  grads_.SetZero();
+  const LossSum loss = graph_.Forward(weights_, batch, pool_.get());
+  if (loss.count == 0) {
+    return absl::InvalidArgumentError("the batch has no target tokens");
+  }
+  graph_.Backward(weights_, batch, 1.0f / loss.count, &grad_view_, pool_.get());
+  return static_cast<float>(loss.sum / loss.count);
+}
+
+absl::StatusOr<StepResult> Trainer::Step() {
+  if (!data_) {
+    return absl::FailedPreconditionError("no training data: set data first");
+  }
+  const size_t B = options_.batch_size, T = options_.seq_len;
+  const size_t micro = options_.grad_accum;
+  inputs_.resize(micro * B * T);
+  targets_.resize(micro * B * T);
+  for (size_t i = 0; i < micro; ++i) {
+    data_->NextBatch(B, inputs_.data() + i * B * T,
+                     targets_.data() + i * B * T);
+  }
+  std::vector<TrainBatch> batches;
+  for (size_t i = 0; i < micro; ++i) {
+    batches.push_back(
+        {inputs_.data() + i * B * T, targets_.data() + i * B * T, B, T});
+  }
+  return StepOn(batches);
+}
+
+absl::StatusOr<StepResult> Trainer::StepOnBatch(const TrainBatch& batch) {
+  absl::Status valid = CheckBatch(batch);
+  if (!valid.ok()) return valid;
+  return StepOn({batch});
+}
+
+absl::StatusOr<StepResult> Trainer::StepOn(
+    const std::vector<TrainBatch>& batches) {
+  // The mean is over every target of the step, so micro-batches with more
+  // padding weigh less, exactly as one big batch would.
+  size_t count = 0;
+  for (const TrainBatch& b : batches) {
+    for (size_t i = 0; i < b.batch * b.seq; ++i) {
+      count += b.targets[i] != kIgnoreTarget;
+    }
+  }
+  if (count == 0) {
+    return absl::InvalidArgumentError("the step has no target tokens");
+  }
+  grads_.SetZero();
+  double loss_sum = 0.0;
+  for (const TrainBatch& batch : batches) {
+    loss_sum += graph_.Forward(weights_, batch, pool_.get()).sum;
+    graph_.Backward(weights_, batch, 1.0f / count, &grad_view_, pool_.get());
+  }
+
+  StepResult result;
+  result.step = step_ + 1;
+  result.loss = static_cast<float>(loss_sum / count);
+  result.tokens = count;
+  result.grad_norm = static_cast<float>(
+      std::sqrt(kernels::SumOfSquares(grads_.data(), grads_.size())));
+  if (!std::isfinite(result.grad_norm)) {
+    return absl::InternalError(
+        "the gradient is not finite (learning rate too high?); weights were "
+        "not updated");
+  }
+  const float clip_scale =
+      options_.grad_clip > 0.0f && result.grad_norm > options_.grad_clip
+          ? options_.grad_clip / result.grad_norm
+          : 1.0f;
+  result.lr = LearningRate(step_);
+  const float bias1 =
+      1.0f - std::pow(options_.beta1, static_cast<float>(step_ + 1));
+  const float bias2 =
+      1.0f - std::pow(options_.beta2, static_cast<float>(step_ + 1));
+  for (const TensorView& t : params_.tensors()) {
+    const size_t offset = t.offset / sizeof(float);
+    const size_t n = t.num_elements();
+    const float decay = Parameters::Decays(t) ? options_.weight_decay : 0.0f;
+    auto update = [&](size_t begin, size_t end) {
+      kernels::AdamWUpdate(
+          params_.data() + offset + begin, grads_.data() + offset + begin,
+          m_.data() + offset + begin, v_.data() + offset + begin, end - begin,
+          result.lr, options_.beta1, options_.beta2, options_.eps, decay, bias1,
+          bias2, clip_scale);
+    };
+    if (pool_ && n >= (1u << 16)) {
+      pool_->ParallelFor(n, 1u << 14,
+                         [&](size_t b, size_t e, size_t) { update(b, e); });
+    } else {
+      update(0, n);
+    }
+  }
+  ++step_;
+  tokens_seen_ += count;
+  return result;
+}
+
+absl::StatusOr<float> Trainer::EvaluateWindows(const Dataset& data,
+                                               size_t first, size_t count) {
+  const size_t B = options_.batch_size, T = data.seq();
+  std::vector<int32_t> inputs(B * T), targets(B * T);
+  double sum = 0.0;
+  size_t n = 0;
+  for (size_t w = first; w < first + count; w += B) {
+    const size_t rows = std::min(B, first + count - w);
+    for (size_t r = 0; r < rows; ++r) {
+      data.Window(w + r, inputs.data() + r * T, targets.data() + r * T);
+    }
+    const LossSum loss = graph_.Forward(
+        weights_, {inputs.data(), targets.data(), rows, T}, pool_.get());
+    sum += loss.sum;
+    n += loss.count;
+  }
+  if (n == 0) return absl::InvalidArgumentError("no target tokens to evaluate");
+  return static_cast<float>(sum / n);
+}
+
+absl::StatusOr<float> Trainer::EvaluateHeldOut() {
+  if (!data_) {
+    return absl::FailedPreconditionError("no data: set data first");
+  }
+  if (data_->eval_windows() == 0) {
+    return EvaluateWindows(*data_, 0, data_->train_windows());
+  }
+  return EvaluateWindows(*data_, data_->train_windows(), data_->eval_windows());
+}
+
+absl::StatusOr<float> Trainer::Evaluate(const std::vector<int32_t>& tokens) {
+  for (int32_t t : tokens) {
+    if (t < 0 || static_cast<uint32_t>(t) >= base_.config().vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token ", t, " is outside the vocabulary"));
+    }
+  }
+  absl::StatusOr<Dataset> data =
+      Dataset::Create(tokens, options_.seq_len, 0.0f, 0);
+  if (!data.ok()) return data.status();
+  return EvaluateWindows(*data, 0, data->train_windows());
+}
+
+absl::Status Trainer::SaveCheckpoint(const std::string& path) const {
+  TrainingState state;
+  state.step = step_;
+  if (data_) {
+    state.data_epoch = data_->position().epoch;
+    state.data_cursor = data_->position().cursor;
+  }
+  state.rng_state = rng_.state();
+  state.seed = options_.seed;
+  state.tokens_seen = tokens_seen_;
+  FileContents contents;
+  contents.kind = FileKind::kCheckpoint;
+  contents.config = base_.config();
+  contents.tokenizer = base_.file().tokenizer();
+  contents.tensors = params_.ToWrite();
+  for (const Parameters* moments : {&m_, &v_}) {
+    const std::vector<TensorToWrite> more =
+        moments->ToWrite(moments == &m_ ? "adam.m." : "adam.v.");
+    contents.tensors.insert(contents.tensors.end(), more.begin(), more.end());
+  }
+  contents.source = absl::StrCat("wisp training checkpoint at step ", step_);
+  contents.training = &state;
+  return WriteWispFile(path, contents);
+}
+
+absl::Status Trainer::LoadCheckpoint(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<WispFile>> file = WispFile::Open(path);
+  if (!file.ok()) return file.status();
+  const WispFile& f = **file;
+  if (f.kind() != FileKind::kCheckpoint || f.training() == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a ", FileKindName(f.kind()),
+                     " file, not a training checkpoint"));
+  }
+  if (!data_) {
+    return absl::FailedPreconditionError(
+        "set the training data before resuming: the checkpoint's data "
+        "position refers to it");
+  }
+  // Load into copies first so that a bad checkpoint leaves the trainer as
+  // it was.
+  Parameters params = params_, m = m_, v = v_;
+  for (auto [target, prefix] :
+       {std::pair<Parameters*, const char*>{&params, ""},
+        {&m, "adam.m."},
+        {&v, "adam.v."}}) {
+    absl::Status loaded = target->LoadFrom(f, prefix);
+    if (!loaded.ok()) return loaded;
+  }
+  const TrainingState& state = *f.training();
+  Rng rng = rng_;
+  if (!rng.set_state(state.rng_state)) {
+    return absl::DataLossError(absl::StrCat(path, ": bad RNG state"));
+  }
+  std::copy(params.data(), params.data() + params.size(), params_.data());
+  std::copy(m.data(), m.data() + m.size(), m_.data());
+  std::copy(v.data(), v.data() + v.size(), v_.data());
+  rng_ = rng;
+  step_ = state.step;
+  tokens_seen_ = state.tokens_seen;
+  options_.seed = state.seed;
+  data_->Restore(state.seed, {state.data_epoch, state.data_cursor});
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::ExportModel(const std::string& path) const {
+  FileContents contents;
+  contents.kind = FileKind::kModel;
+  contents.config = base_.config();
+  contents.tokenizer = base_.file().tokenizer();
+  contents.tensors = params_.ToWrite();
+  contents.source = absl::StrCat("fine-tuned by wisp for ", step_,
+                                 " steps from ", base_.file().source());
+  return WriteWispFile(path, contents);
+}
+
+}  // namespace wisp
