@@ -1,68 +1,437 @@
-// Plain loops the compiler vectorises; the hot paths of training are the
-// matrix products, which go through MatMul (ops.h).
+// Highway kernels of the backward pass and the optimizer (training_ops.h).
+//
+// Determinism: every reduction here runs in an order fixed by its length and
+// the target's vector width, never by the data or the caller's threading
+// (callers split rows or element ranges, and element-wise results do not
+// depend on where a range starts or ends because tails go through the same
+// vector code). Training is therefore bitwise reproducible on one machine.
 #include "src/kernels/training_ops.h"
 
-#include <algorithm>
-#include <cmath>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 
-namespace wisp::kernels {
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "src/kernels/training_ops.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+// Must follow foreach_target.h, which re-includes this file per target.
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+#include "src/kernels/gemm_tile-inl.h"
+#include "src/kernels/vector_ops-inl.h"
+// clang-format on
 
-void Transpose(const float* a, float* at, size_t rows, size_t cols) {
-  // Blocked so that both sides stay in cache for large matrices.
-  constexpr size_t kBlock = 32;
+HWY_BEFORE_NAMESPACE();
+namespace wisp::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+using DF = hn::ScalableTag<float>;
+
+// Applies `op(d, v...)` to n consecutive elements: full vectors, then one
+// partial vector through LoadTail/StoreTail. Each element sees the same
+// operations wherever it lies, so results do not depend on how a caller
+// splits a range.
+template <class D, class Op>
+HWY_INLINE void ForEachVector(D d, size_t n, const Op& op) {
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) op(i, N);
+  if (i < n) op(i, n - i);
+}
+
+template <class D>
+HWY_INLINE hn::VFromD<D> LoadPart(D d, const float* HWY_RESTRICT p,
+                                  size_t count) {
+  // MaxLanes == 1 (the scalar target) never has a partial vector; saying so
+  // keeps the compiler from warning about LoadTail's buffer.
+  if (hn::MaxLanes(d) == 1 || count == hn::Lanes(d)) return hn::LoadU(d, p);
+  return LoadTail(d, p, count);
+}
+
+template <class D>
+HWY_INLINE void StorePart(D d, hn::VFromD<D> v, float* HWY_RESTRICT p,
+                          size_t count) {
+  if (hn::MaxLanes(d) == 1 || count == hn::Lanes(d)) {
+    hn::StoreU(v, d, p);
+  } else {
+    StoreTail(d, v, p, count);
+  }
+}
+
+void TransposeImpl(const float* a, float* at, size_t rows, size_t cols) {
+  // 64 x 64 blocks: one block of a and of at (16 KiB each) fit L1 together,
+  // so every cache line is read and written once. Inside a block,
+  // TransposeInto moves 4 x 4 tiles through registers.
+  constexpr size_t kBlock = 64;
   for (size_t r0 = 0; r0 < rows; r0 += kBlock) {
-    const size_t r1 = std::min(rows, r0 + kBlock);
+    const size_t r_count = rows - r0 < kBlock ? rows - r0 : kBlock;
     for (size_t c0 = 0; c0 < cols; c0 += kBlock) {
-      const size_t c1 = std::min(cols, c0 + kBlock);
-      for (size_t r = r0; r < r1; ++r) {
-        for (size_t c = c0; c < c1; ++c) at[c * rows + r] = a[r * cols + c];
-      }
+      const size_t c_count = cols - c0 < kBlock ? cols - c0 : kBlock;
+      TransposeInto(a + r0 * cols + c0, cols, r_count, c_count,
+                    at + c0 * rows + r0, rows);
     }
   }
 }
 
-void RmsNormForward(const float* x, const float* weight, float eps, float* y,
-                    float* rstd, size_t rows, size_t n) {
+void RmsNormForwardImpl(const float* x, const float* weight, float eps,
+                        float* y, float* rstd, size_t rows, size_t n) {
+  // The same operations as RmsNorm in elementwise.cc, so the training
+  // forward pass reproduces inference bit for bit.
+  const DF d;
   for (size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * n;
-    float ss = 0.0f;
-    for (size_t i = 0; i < n; ++i) ss += xr[i] * xr[i];
-    const float s = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
-    rstd[r] = s;
     float* yr = y + r * n;
-    for (size_t i = 0; i < n; ++i) yr[i] = xr[i] * s * weight[i];
+    const float sum_squares = DotVec(d, xr, xr, n);
+    const float s = 1.0f / sqrtf(sum_squares / static_cast<float>(n) + eps);
+    rstd[r] = s;
+    const auto s_v = hn::Set(d, s);
+    ForEachVector(d, n, [&](size_t i, size_t count) {
+      const auto v = hn::Mul(LoadPart(d, xr + i, count), s_v);
+      StorePart(d, hn::Mul(v, LoadPart(d, weight + i, count)), yr + i, count);
+    });
   }
+}
+
+// sum_i a[i] b[i] c[i], with DotVec's fixed accumulation order.
+template <class D>
+HWY_INLINE float Dot3Vec(D d, const float* HWY_RESTRICT a,
+                         const float* HWY_RESTRICT b,
+                         const float* HWY_RESTRICT c, size_t n) {
+  const size_t N = hn::Lanes(d);
+  auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
+  auto acc2 = hn::Zero(d), acc3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    acc0 = hn::MulAdd(hn::Mul(hn::LoadU(d, a + i), hn::LoadU(d, b + i)),
+                      hn::LoadU(d, c + i), acc0);
+    acc1 = hn::MulAdd(hn::Mul(hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N)),
+                      hn::LoadU(d, c + i + N), acc1);
+    acc2 = hn::MulAdd(
+        hn::Mul(hn::LoadU(d, a + i + 2 * N), hn::LoadU(d, b + i + 2 * N)),
+        hn::LoadU(d, c + i + 2 * N), acc2);
+    acc3 = hn::MulAdd(
+        hn::Mul(hn::LoadU(d, a + i + 3 * N), hn::LoadU(d, b + i + 3 * N)),
+        hn::LoadU(d, c + i + 3 * N), acc3);
+  }
+  for (; i + N <= n; i += N) {
+    acc0 = hn::MulAdd(hn::Mul(hn::LoadU(d, a + i), hn::LoadU(d, b + i)),
+                      hn::LoadU(d, c + i), acc0);
+  }
+  if (i < n) {
+    const size_t count = n - i;
+    acc1 = hn::MulAdd(
+        hn::Mul(LoadTail(d, a + i, count), LoadTail(d, b + i, count)),
+        LoadTail(d, c + i, count), acc1);
+  }
+  return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
+}
+
+void RmsNormBackwardImpl(const float* dy, const float* x, const float* weight,
+                         const float* rstd, float* dx, float* dweight,
+                         size_t rows, size_t n) {
+  const DF d;
+  for (size_t r = 0; r < rows; ++r) {
+    const float* HWY_RESTRICT dyr = dy + r * n;
+    const float* HWY_RESTRICT xr = x + r * n;
+    float* HWY_RESTRICT dxr = dx + r * n;
+    const float s = rstd[r];
+    // d/dx of x * s * w: the direct term s * w * dy, and the term through s,
+    // whose derivative is -s^3 / n * x.
+    const float dot = Dot3Vec(d, dyr, weight, xr, n);
+    const auto coeff = hn::Set(d, dot * s * s * s / static_cast<float>(n));
+    const auto s_v = hn::Set(d, s);
+    ForEachVector(d, n, [&](size_t i, size_t count) {
+      const auto dy_s = hn::Mul(LoadPart(d, dyr + i, count), s_v);
+      const auto xv = LoadPart(d, xr + i, count);
+      const auto direct = hn::Mul(dy_s, LoadPart(d, weight + i, count));
+      StorePart(d,
+                hn::Add(LoadPart(d, dxr + i, count),
+                        hn::NegMulAdd(coeff, xv, direct)),
+                dxr + i, count);
+      StorePart(d, hn::MulAdd(dy_s, xv, LoadPart(d, dweight + i, count)),
+                dweight + i, count);
+    });
+  }
+}
+
+void SwiGLUBackwardImpl(const float* dh, const float* gate, const float* up,
+                        float* dgate, float* dup, size_t n) {
+  const DF d;
+  const auto one = hn::Set(d, 1.0f);
+  // exp(-g) overflows past 88.7; clamped there, sigmoid is a denormal instead
+  // of 0, which changes nothing that matters and keeps Exp in its range.
+  const auto max_exponent = hn::Set(d, 88.0f);
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    const auto g = LoadPart(d, gate + i, count);
+    const auto dhv = LoadPart(d, dh + i, count);
+    const auto e = hn::Exp(d, hn::Min(hn::Neg(g), max_exponent));
+    const auto sigmoid = hn::Div(one, hn::Add(one, e));
+    StorePart(d, hn::Mul(dhv, hn::Mul(g, sigmoid)), dup + i, count);
+    // d silu / dg = sigmoid * (1 + g * (1 - sigmoid)).
+    const auto dsilu =
+        hn::Mul(sigmoid, hn::MulAdd(g, hn::Sub(one, sigmoid), one));
+    StorePart(d, hn::Mul(hn::Mul(dhv, LoadPart(d, up + i, count)), dsilu),
+              dgate + i, count);
+  });
+}
+
+// The backward of one query with vectors of tag D, which must not be wider
+// than needed: a head of 8 floats runs 8-wide on AVX-512 rather than masked.
+template <class D>
+HWY_INLINE void AttentionQueryBackwardVec(
+    D d, const float* HWY_RESTRICT dout, const float* HWY_RESTRICT q,
+    const float* HWY_RESTRICT keys, const float* HWY_RESTRICT values,
+    const float* HWY_RESTRICT p, size_t n_keys, size_t head_dim,
+    size_t kv_stride, float scale, float* HWY_RESTRICT dp,
+    float* HWY_RESTRICT dq, float* HWY_RESTRICT dkeys,
+    float* HWY_RESTRICT dvalues) {
+  const size_t N = hn::Lanes(d);
+  // dp_j = dout . v_j and dv_j += p_j dout in one pass over each value row.
+  for (size_t j = 0; j < n_keys; ++j) {
+    const float* HWY_RESTRICT v = values + j * kv_stride;
+    float* HWY_RESTRICT dv = dvalues + j * kv_stride;
+    const auto pj = hn::Set(d, p[j]);
+    auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
+    size_t i = 0;
+    for (; i + 2 * N <= head_dim; i += 2 * N) {
+      const auto o0 = hn::LoadU(d, dout + i), o1 = hn::LoadU(d, dout + i + N);
+      acc0 = hn::MulAdd(o0, hn::LoadU(d, v + i), acc0);
+      acc1 = hn::MulAdd(o1, hn::LoadU(d, v + i + N), acc1);
+      hn::StoreU(hn::MulAdd(pj, o0, hn::LoadU(d, dv + i)), d, dv + i);
+      hn::StoreU(hn::MulAdd(pj, o1, hn::LoadU(d, dv + i + N)), d, dv + i + N);
+    }
+    for (; i < head_dim; i += N) {
+      const size_t count = head_dim - i < N ? head_dim - i : N;
+      const auto o = LoadPart(d, dout + i, count);
+      acc0 = hn::MulAdd(o, LoadPart(d, v + i, count), acc0);
+      StorePart(d, hn::MulAdd(pj, o, LoadPart(d, dv + i, count)), dv + i,
+                count);
+    }
+    dp[j] = SumLanes(d, hn::Add(acc0, acc1));
+  }
+  const float weighted = DotVec(DF(), p, dp, n_keys);
+  // dq += sum_j ds_j k_j and dk_j += ds_j q, one key row at a time.
+  for (size_t j = 0; j < n_keys; ++j) {
+    const auto ds = hn::Set(d, p[j] * (dp[j] - weighted) * scale);
+    const float* HWY_RESTRICT k = keys + j * kv_stride;
+    float* HWY_RESTRICT dk = dkeys + j * kv_stride;
+    for (size_t i = 0; i < head_dim; i += N) {
+      const size_t count = head_dim - i < N ? head_dim - i : N;
+      StorePart(
+          d,
+          hn::MulAdd(ds, LoadPart(d, k + i, count), LoadPart(d, dq + i, count)),
+          dq + i, count);
+      StorePart(
+          d,
+          hn::MulAdd(ds, LoadPart(d, q + i, count), LoadPart(d, dk + i, count)),
+          dk + i, count);
+    }
+  }
+}
+
+void AttentionQueryBackwardImpl(const float* dout, const float* q,
+                                const float* keys, const float* values,
+                                const float* p, size_t n_keys, size_t head_dim,
+                                size_t kv_stride, float scale, float* dp,
+                                float* dq, float* dkeys, float* dvalues) {
+  const DF d;
+  const hn::CappedTag<float, 8> d8;
+  if (head_dim < hn::Lanes(d) && hn::Lanes(d8) < hn::Lanes(d)) {
+    AttentionQueryBackwardVec(d8, dout, q, keys, values, p, n_keys, head_dim,
+                              kv_stride, scale, dp, dq, dkeys, dvalues);
+  } else {
+    AttentionQueryBackwardVec(d, dout, q, keys, values, p, n_keys, head_dim,
+                              kv_stride, scale, dp, dq, dkeys, dvalues);
+  }
+}
+
+// exp(x) for x <= 0, except that NaN stays NaN: Highway's Exp returns 0 for
+// it, which would hide a diverged model from the trainer's finiteness check.
+template <class D>
+HWY_INLINE hn::VFromD<D> ExpKeepNaN(D d, hn::VFromD<D> x) {
+  return hn::IfThenElse(hn::Eq(x, x), hn::Exp(d, x), x);
+}
+
+// Logits are exponentiated in blocks of this many elements (a multiple of
+// every vector width); each block's float sum is added to a double total, so
+// the rounding error of the sum does not grow with the vocabulary.
+constexpr size_t kSumBlock = 256;
+
+// Writes e_i = exp(logits_i - max) to out (unless it is null) and returns
+// sum_i e_i; *max_out receives the maximum logit. exp of anything more than
+// 104 below the maximum is exactly 0, so huge logits cannot overflow.
+template <class D>
+HWY_INLINE double SumExp(D d, const float* HWY_RESTRICT logits, size_t vocab,
+                         float* HWY_RESTRICT out, float* max_out) {
+  const size_t N = hn::Lanes(d);
+  auto max_v = hn::Set(d, -hwy::HighestValue<float>());
+  size_t i = 0;
+  for (; i + N <= vocab; i += N)
+    max_v = hn::Max(max_v, hn::LoadU(d, logits + i));
+  float max = hn::GetLane(hn::MaxOfLanes(d, max_v));
+  for (; i < vocab; ++i) max = logits[i] > max ? logits[i] : max;
+  *max_out = max;
+
+  const auto max_b = hn::Set(d, max);
+  double total = 0.0;
+  for (size_t b0 = 0; b0 < vocab; b0 += kSumBlock) {
+    const size_t b1 = vocab - b0 < kSumBlock ? vocab : b0 + kSumBlock;
+    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+    i = b0;
+    for (; i + 2 * N <= b1; i += 2 * N) {
+      const auto e0 = ExpKeepNaN(d, hn::Sub(hn::LoadU(d, logits + i), max_b));
+      const auto e1 =
+          ExpKeepNaN(d, hn::Sub(hn::LoadU(d, logits + i + N), max_b));
+      if (out != nullptr) {
+        hn::StoreU(e0, d, out + i);
+        hn::StoreU(e1, d, out + i + N);
+      }
+      sum0 = hn::Add(sum0, e0);
+      sum1 = hn::Add(sum1, e1);
+    }
+    for (; i < b1; i += N) {
+      const size_t count = b1 - i < N ? b1 - i : N;
+      // Lanes past the end load as 0 and would add exp(-max).
+      const auto e = hn::IfThenElseZero(
+          hn::FirstN(d, count),
+          ExpKeepNaN(d, hn::Sub(LoadPart(d, logits + i, count), max_b)));
+      if (out != nullptr) StorePart(d, e, out + i, count);
+      sum0 = hn::Add(sum0, e);
+    }
+    total += SumLanes(d, hn::Add(sum0, sum1));
+  }
+  return total;
+}
+
+// logsumexp - logit[target], with the two large terms (max and the target's
+// logit) cancelled first: with logits near 1e30, adding log(total) to the
+// maximum first would lose it entirely.
+HWY_INLINE float CrossEntropyLoss(double total, float max, float target_logit) {
+  return static_cast<float>(
+      (static_cast<double>(max) - static_cast<double>(target_logit)) +
+      log(total));
+}
+
+float CrossEntropyForwardBackwardImpl(const float* logits, int32_t target,
+                                      size_t vocab, float grad_scale,
+                                      float* dlogits) {
+  const DF d;
+  float max;
+  const double total = SumExp(d, logits, vocab, dlogits, &max);
+  const auto factor = hn::Set(d, static_cast<float>(1.0 / total) * grad_scale);
+  ForEachVector(d, vocab, [&](size_t i, size_t count) {
+    StorePart(d, hn::Mul(LoadPart(d, dlogits + i, count), factor), dlogits + i,
+              count);
+  });
+  dlogits[target] -= grad_scale;
+  return CrossEntropyLoss(total, max, logits[target]);
+}
+
+float CrossEntropyImpl(const float* logits, int32_t target, size_t vocab) {
+  float max;
+  const double total = SumExp(DF(), logits, vocab, nullptr, &max);
+  return CrossEntropyLoss(total, max, logits[target]);
+}
+
+void AdamWUpdateImpl(float* p, const float* g, float* m, float* v, size_t n,
+                     float lr, float beta1, float beta2, float eps,
+                     float weight_decay, float bias1, float bias2,
+                     float grad_scale) {
+  // PyTorch's single-tensor AdamW operation by operation, with no fused
+  // multiply-adds (PyTorch's CPU kernels use none): every operation is then
+  // correctly rounded, and all targets, the scalar one included, produce the
+  // same bits.
+  const DF d;
+  // PyTorch computes the scalars in double (Python floats) and rounds them
+  // once when they meet the float tensors.
+  const auto to_float = [&](double x) {
+    return hn::Set(d, static_cast<float>(x));
+  };
+  const auto decay = to_float(1.0 - double{lr} * weight_decay);
+  const auto beta1_v = hn::Set(d, beta1), beta2_v = hn::Set(d, beta2);
+  const auto one_minus_beta1 = to_float(1.0 - beta1);
+  const auto one_minus_beta2 = to_float(1.0 - beta2);
+  const auto neg_step_size = to_float(-(double{lr} / bias1));
+  const auto sqrt_bias2 = to_float(sqrt(double{bias2}));
+  const auto eps_v = hn::Set(d, eps);
+  const auto scale = hn::Set(d, grad_scale);
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    const auto grad = hn::Mul(LoadPart(d, g + i, count), scale);
+    // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+    const auto m_new = hn::Add(hn::Mul(LoadPart(d, m + i, count), beta1_v),
+                               hn::Mul(grad, one_minus_beta1));
+    // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    const auto v_new = hn::Add(hn::Mul(LoadPart(d, v + i, count), beta2_v),
+                               hn::Mul(hn::Mul(one_minus_beta2, grad), grad));
+    // denom = (exp_avg_sq.sqrt() / sqrt(bias2)).add_(eps)
+    const auto denom = hn::Add(hn::Div(hn::Sqrt(v_new), sqrt_bias2), eps_v);
+    // param.mul_(1 - lr * wd); param.addcdiv_(exp_avg, denom, -step_size)
+    const auto p_decayed = hn::Mul(LoadPart(d, p + i, count), decay);
+    const auto p_new =
+        hn::Add(p_decayed, hn::Div(hn::Mul(neg_step_size, m_new), denom));
+    StorePart(d, m_new, m + i, count);
+    StorePart(d, v_new, v + i, count);
+    StorePart(d, p_new, p + i, count);
+  });
+}
+
+double SumOfSquaresImpl(const float* x, size_t n) {
+  // Squares of floats are exact in double, so summing them in double lanes
+  // is as accurate as a scalar double loop.
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const size_t N = hn::Lanes(dd);
+  auto acc0 = hn::Zero(dd), acc1 = hn::Zero(dd);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto x0 = hn::PromoteTo(dd, hn::LoadU(df, x + i));
+    const auto x1 = hn::PromoteTo(dd, hn::LoadU(df, x + i + N));
+    acc0 = hn::MulAdd(x0, x0, acc0);
+    acc1 = hn::MulAdd(x1, x1, acc1);
+  }
+  for (; i < n; i += N) {
+    const size_t count = n - i < N ? n - i : N;
+    const auto xi = hn::PromoteTo(dd, LoadPart(df, x + i, count));
+    acc0 = hn::MulAdd(xi, xi, acc0);
+  }
+  return hn::GetLane(hn::SumOfLanes(dd, hn::Add(acc0, acc1)));
+}
+
+}  // namespace wisp::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace wisp::kernels {
+
+HWY_EXPORT(TransposeImpl);
+HWY_EXPORT(RmsNormForwardImpl);
+HWY_EXPORT(RmsNormBackwardImpl);
+HWY_EXPORT(SwiGLUBackwardImpl);
+HWY_EXPORT(AttentionQueryBackwardImpl);
+HWY_EXPORT(CrossEntropyForwardBackwardImpl);
+HWY_EXPORT(CrossEntropyImpl);
+HWY_EXPORT(AdamWUpdateImpl);
+HWY_EXPORT(SumOfSquaresImpl);
+
+void Transpose(const float* a, float* at, size_t rows, size_t cols) {
+  HWY_DYNAMIC_DISPATCH(TransposeImpl)(a, at, rows, cols);
+}
+
+void RmsNormForward(const float* x, const float* weight, float eps, float* y,
+                    float* rstd, size_t rows, size_t n) {
+  HWY_DYNAMIC_DISPATCH(RmsNormForwardImpl)(x, weight, eps, y, rstd, rows, n);
 }
 
 void RmsNormBackward(const float* dy, const float* x, const float* weight,
                      const float* rstd, float* dx, float* dweight, size_t rows,
                      size_t n) {
-  for (size_t r = 0; r < rows; ++r) {
-    const float* dyr = dy + r * n;
-    const float* xr = x + r * n;
-    const float s = rstd[r];
-    // d/dx of x * s * w: the direct term s * w * dy, and the term through s,
-    // whose derivative is -s^3 / n * x.
-    float dot = 0.0f;
-    for (size_t i = 0; i < n; ++i) dot += dyr[i] * weight[i] * xr[i];
-    const float coeff = dot * s * s * s / static_cast<float>(n);
-    float* dxr = dx + r * n;
-    for (size_t i = 0; i < n; ++i) {
-      dxr[i] += s * weight[i] * dyr[i] - coeff * xr[i];
-      dweight[i] += dyr[i] * xr[i] * s;
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(RmsNormBackwardImpl)
+  (dy, x, weight, rstd, dx, dweight, rows, n);
 }
 
 void SwiGLUBackward(const float* dh, const float* gate, const float* up,
                     float* dgate, float* dup, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    const float sigmoid = 1.0f / (1.0f + std::exp(-g));
-    const float silu = g * sigmoid;
-    dup[i] = dh[i] * silu;
-    dgate[i] = dh[i] * up[i] * sigmoid * (1.0f + g * (1.0f - sigmoid));
-  }
+  HWY_DYNAMIC_DISPATCH(SwiGLUBackwardImpl)(dh, gate, up, dgate, dup, n);
 }
 
 void AttentionQueryBackward(const float* dout, const float* q,
@@ -70,72 +439,34 @@ void AttentionQueryBackward(const float* dout, const float* q,
                             const float* p, size_t n_keys, size_t head_dim,
                             size_t kv_stride, float scale, float* dp, float* dq,
                             float* dkeys, float* dvalues) {
-  float weighted = 0.0f;
-  for (size_t j = 0; j < n_keys; ++j) {
-    const float* v = values + j * kv_stride;
-    float* dv = dvalues + j * kv_stride;
-    float d = 0.0f;
-    for (size_t i = 0; i < head_dim; ++i) {
-      d += dout[i] * v[i];
-      dv[i] += p[j] * dout[i];
-    }
-    dp[j] = d;
-    weighted += p[j] * d;
-  }
-  for (size_t j = 0; j < n_keys; ++j) {
-    const float ds = p[j] * (dp[j] - weighted) * scale;
-    const float* k = keys + j * kv_stride;
-    float* dk = dkeys + j * kv_stride;
-    for (size_t i = 0; i < head_dim; ++i) {
-      dq[i] += ds * k[i];
-      dk[i] += ds * q[i];
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(AttentionQueryBackwardImpl)
+  (dout, q, keys, values, p, n_keys, head_dim, kv_stride, scale, dp, dq, dkeys,
+   dvalues);
 }
 
 float CrossEntropyForwardBackward(const float* logits, int32_t target,
                                   size_t vocab, float grad_scale,
                                   float* dlogits) {
-  const float max_logit = *std::max_element(logits, logits + vocab);
-  double total = 0.0;
-  for (size_t i = 0; i < vocab; ++i) {
-    const float e = std::exp(logits[i] - max_logit);
-    dlogits[i] = e;
-    total += e;
-  }
-  const float inv_total = static_cast<float>(1.0 / total);
-  for (size_t i = 0; i < vocab; ++i) dlogits[i] *= inv_total * grad_scale;
-  dlogits[target] -= grad_scale;
-  return static_cast<float>(std::log(total)) + max_logit - logits[target];
+  return HWY_DYNAMIC_DISPATCH(CrossEntropyForwardBackwardImpl)(
+      logits, target, vocab, grad_scale, dlogits);
 }
 
 float CrossEntropy(const float* logits, int32_t target, size_t vocab) {
-  const float max_logit = *std::max_element(logits, logits + vocab);
-  double total = 0.0;
-  for (size_t i = 0; i < vocab; ++i) total += std::exp(logits[i] - max_logit);
-  return static_cast<float>(std::log(total)) + max_logit - logits[target];
+  return HWY_DYNAMIC_DISPATCH(CrossEntropyImpl)(logits, target, vocab);
 }
 
 void AdamWUpdate(float* p, const float* g, float* m, float* v, size_t n,
                  float lr, float beta1, float beta2, float eps,
                  float weight_decay, float bias1, float bias2,
                  float grad_scale) {
-  const float decay = 1.0f - lr * weight_decay;
-  const float step_size = lr / bias1;
-  const float inv_sqrt_bias2 = 1.0f / std::sqrt(bias2);
-  for (size_t i = 0; i < n; ++i) {
-    const float grad = g[i] * grad_scale;
-    m[i] = beta1 * m[i] + (1.0f - beta1) * grad;
-    v[i] = beta2 * v[i] + (1.0f - beta2) * grad * grad;
-    const float denom = std::sqrt(v[i]) * inv_sqrt_bias2 + eps;
-    p[i] = p[i] * decay - step_size * m[i] / denom;
-  }
+  HWY_DYNAMIC_DISPATCH(AdamWUpdateImpl)
+  (p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, bias1, bias2,
+   grad_scale);
 }
 
 double SumOfSquares(const float* x, size_t n) {
-  double sum = 0.0;
-  for (size_t i = 0; i < n; ++i) sum += double(x[i]) * x[i];
-  return sum;
+  return HWY_DYNAMIC_DISPATCH(SumOfSquaresImpl)(x, n);
 }
 
 }  // namespace wisp::kernels
+#endif  // HWY_ONCE
