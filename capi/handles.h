@@ -13,6 +13,7 @@
 #include "src/infer/sampler.h"
 #include "src/infer/session.h"
 #include "src/model/model.h"
+#include "src/train/trainer.h"
 #include "wisp/wisp.h"
 
 struct wisp_model {
@@ -21,6 +22,10 @@ struct wisp_model {
 
 struct wisp_session {
   std::unique_ptr<wisp::Session> session;
+};
+
+struct wisp_trainer {
+  std::unique_ptr<wisp::Trainer> trainer;
 };
 
 namespace wisp::capi {

@@ -293,6 +293,156 @@ WISP_API wisp_status wisp_session_generate(
     wisp_token_callback callback, void* user_data, size_t* out_n_generated,
     wisp_stop_reason* out_reason);
 
+/* ------------------------------------------------------------------------ */
+/* Evaluation                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct wisp_eval_params {
+  size_t struct_size; /* sizeof(wisp_eval_params) */
+  int32_t seq_len; /* tokens per window; default 256, capped at max_seq_len */
+  int32_t batch_size; /* windows per forward pass; default 8 */
+  int32_t n_threads;  /* including the caller's; default 1 */
+} wisp_eval_params;
+
+/* Default evaluation parameters (struct_size filled in). */
+WISP_API wisp_eval_params wisp_eval_default_params(void);
+
+/* Mean next-token cross-entropy (natural log) of `model` over `text`
+ * (tokenized with a leading BOS, cut into windows of seq_len tokens, each
+ * predicting the next). Perplexity is exp(*out_loss). params may be NULL; a
+ * seq_len above the model's max_seq_len is capped to it. Errors:
+ * INVALID_ARGUMENT (NULL, text of fewer than 2 tokens, bad params),
+ * UNSUPPORTED (no tokenizer). Thread-safe. */
+WISP_API wisp_status wisp_model_evaluate(const wisp_model* model,
+                                         const char* text, size_t text_len,
+                                         const wisp_eval_params* params,
+                                         float* out_loss);
+
+/* ------------------------------------------------------------------------ */
+/* Fine-tuning                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct wisp_trainer wisp_trainer;
+
+typedef enum wisp_lr_schedule {
+  WISP_LR_CONSTANT = 0, /* the learning rate after warm-up */
+  WISP_LR_COSINE = 1    /* cosine decay to min_lr_ratio * lr over total_steps */
+} wisp_lr_schedule;
+
+typedef struct wisp_trainer_params {
+  size_t struct_size;   /* sizeof(wisp_trainer_params) */
+  float learning_rate;  /* peak learning rate; default 1e-3 */
+  int32_t lr_schedule;  /* wisp_lr_schedule; default WISP_LR_COSINE */
+  int32_t warmup_steps; /* linear warm-up from lr/warmup; default 0 */
+  int32_t total_steps;  /* steps the cosine spans; 0: constant after warm-up */
+  float min_lr_ratio;   /* cosine floor as a fraction of lr; default 0.1 */
+  int32_t batch_size;   /* sequences per micro-batch; default 8 */
+  int32_t seq_len;      /* tokens per sequence; default 64 */
+  int32_t grad_accum;   /* micro-batches per optimizer step; default 1 */
+  float weight_decay;   /* AdamW decay on matrices, not norms; default 0.1 */
+  float beta1;          /* default 0.9 */
+  float beta2;          /* default 0.95 */
+  float eps;            /* default 1e-8 */
+  float grad_clip;      /* max global gradient norm, 0: off; default 1.0 */
+  uint64_t seed;        /* data shuffling; default 0 */
+  int32_t n_threads;    /* including the caller's; default 1 */
+  float eval_fraction;  /* held-out tail of the data, 0..0.5; default 0.1 */
+} wisp_trainer_params;
+
+/* Default trainer parameters (struct_size filled in). */
+WISP_API wisp_trainer_params wisp_trainer_default_params(void);
+
+/* Creates a trainer that fine-tunes a copy of every weight of `model` (full
+ * fine-tuning; the model itself is not changed and must outlive the
+ * trainer). params may be NULL. Errors: INVALID_ARGUMENT (NULL, out-of-range
+ * params, seq_len above max_seq_len), UNSUPPORTED (non-f32 weights),
+ * OUT_OF_MEMORY. A trainer is single-threaded: use it from one thread at a
+ * time. */
+WISP_API wisp_status wisp_trainer_create(const wisp_model* model,
+                                         const wisp_trainer_params* params,
+                                         wisp_trainer** out_trainer);
+
+/* Releases a trainer. NULL is ignored. */
+WISP_API void wisp_trainer_free(wisp_trainer* trainer);
+
+/* Sets the training data as text: tokenized with a leading BOS, cut into
+ * windows of seq_len tokens (data shorter than one window is one padded
+ * window; padding carries no loss), the last eval_fraction held out, the rest
+ * visited in a seeded shuffled order each epoch. Replaces earlier data.
+ * Errors: INVALID_ARGUMENT (NULL, fewer than 2 tokens), UNSUPPORTED (no
+ * tokenizer). */
+WISP_API wisp_status wisp_trainer_set_data_text(wisp_trainer* trainer,
+                                                const char* text,
+                                                size_t text_len);
+
+/* The same with token ids (no BOS is added). Errors: INVALID_ARGUMENT (NULL,
+ * fewer than 2 ids, an id outside the vocabulary). */
+WISP_API wisp_status wisp_trainer_set_data_ids(wisp_trainer* trainer,
+                                               const int32_t* ids,
+                                               size_t n_ids);
+
+typedef struct wisp_step_info {
+  size_t struct_size;  /* sizeof(wisp_step_info), set by the caller */
+  int64_t step;        /* 1-based number of the step just taken */
+  float loss;          /* mean loss over the step's target tokens */
+  float learning_rate; /* used for this step */
+  float grad_norm;     /* global gradient norm before clipping */
+  int64_t tokens;      /* target tokens in the step */
+} wisp_step_info;
+
+/* One optimizer step (forward, backward over grad_accum micro-batches,
+ * clipping, AdamW). Fills *out_info if not NULL (its struct_size set by the
+ * caller). Errors: INVALID_ARGUMENT (no data set), INTERNAL (a non-finite
+ * gradient; the weights are left unchanged). */
+WISP_API wisp_status wisp_trainer_step(wisp_trainer* trainer,
+                                       wisp_step_info* out_info);
+
+/* Called after every step of wisp_trainer_train; return non-zero to stop. */
+typedef int (*wisp_train_callback)(const wisp_step_info* info, void* user_data);
+
+/* Runs n_steps steps, calling `callback` (may be NULL) after each. Returns
+ * WISP_ERR_CANCELLED if the callback stopped it (the steps taken so far are
+ * kept), or the first step's error. */
+WISP_API wisp_status wisp_trainer_train(wisp_trainer* trainer, size_t n_steps,
+                                        wisp_train_callback callback,
+                                        void* user_data);
+
+/* Mean loss of the current weights on the held-out part of the data (on all
+ * of it if nothing is held out). Errors: INVALID_ARGUMENT (no data). */
+WISP_API wisp_status wisp_trainer_evaluate(wisp_trainer* trainer,
+                                           float* out_loss);
+
+/* Mean loss of the current weights on `text` (as wisp_model_evaluate, with
+ * the trainer's seq_len and batch_size). */
+WISP_API wisp_status wisp_trainer_evaluate_text(wisp_trainer* trainer,
+                                                const char* text,
+                                                size_t text_len,
+                                                float* out_loss);
+
+/* Optimizer steps taken so far (including those before a resume). */
+WISP_API wisp_status wisp_trainer_get_step(const wisp_trainer* trainer,
+                                           int64_t* out_step);
+
+/* Writes a training checkpoint (weights, AdamW moments, step, random state,
+ * data position) to `path`, through a temporary file renamed into place: a
+ * crash during the save leaves the previous file intact. A checkpoint also
+ * loads as a model. Errors: INVALID_ARGUMENT, IO / INTERNAL (cannot write). */
+WISP_API wisp_status wisp_trainer_save_checkpoint(const wisp_trainer* trainer,
+                                                  const char* path);
+
+/* Continues from a checkpoint of the same model shape: call after setting
+ * the same data; the following steps then match an uninterrupted run bit for
+ * bit (same machine and thread count). On error the trainer is unchanged.
+ * Errors: NOT_FOUND, CORRUPT, INVALID_ARGUMENT (not a checkpoint, another
+ * shape, no data set). */
+WISP_API wisp_status wisp_trainer_resume(wisp_trainer* trainer,
+                                         const char* path);
+
+/* Writes the current weights as a model file (atomically), loadable with
+ * wisp_model_load. */
+WISP_API wisp_status wisp_trainer_export_model(const wisp_trainer* trainer,
+                                               const char* path);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -10,6 +10,8 @@ int RunGenerate(int argc, char** argv);
 int RunLogits(int argc, char** argv);
 int RunTokenize(int argc, char** argv);
 int RunInspect(int argc, char** argv);
+int RunFinetune(int argc, char** argv);
+int RunEval(int argc, char** argv);
 
 }  // namespace wisp::cli
 

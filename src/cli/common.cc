@@ -1,6 +1,8 @@
 #include "src/cli/common.h"
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -19,6 +21,22 @@ int ReportError(const absl::Status& status) {
 int ReportError(wisp_status status) {
   return ReportError(std::string(wisp_last_error()) + " (" +
                      wisp_status_name(status) + ")");
+}
+
+ModelPtr LoadModelOrReport(const std::string& path) {
+  wisp_model* model = nullptr;
+  const wisp_status status = wisp_model_load(path.c_str(), nullptr, &model);
+  if (status != WISP_OK) ReportError(status);
+  return ModelPtr(model);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot open " + path);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) return absl::InternalError("cannot read " + path);
+  return bytes.str();
 }
 
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "wisp/wisp.h"
 
 namespace wisp::cli {
@@ -27,6 +28,18 @@ struct SessionDeleter {
 };
 using ModelPtr = std::unique_ptr<wisp_model, ModelDeleter>;
 using SessionPtr = std::unique_ptr<wisp_session, SessionDeleter>;
+
+struct TrainerDeleter {
+  void operator()(wisp_trainer* t) const { wisp_trainer_free(t); }
+};
+using TrainerPtr = std::unique_ptr<wisp_trainer, TrainerDeleter>;
+
+// Loads a model through the C API; on failure prints the error and returns
+// null.
+ModelPtr LoadModelOrReport(const std::string& path);
+
+// The whole file as bytes; NotFound / Internal with the path on failure.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Parses "1,403,407" into ids; InvalidArgument on anything else.
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids);

@@ -17,6 +17,15 @@ constexpr char kUsage[] =
     "  logits   -m MODEL.wisp --ids 1,403,... -o OUT.bin [--threads N]\n"
     "  tokenize -m MODEL.wisp TEXT\n"
     "  inspect  FILE.wisp\n"
+    "  finetune -m MODEL.wisp --data TEXT.txt -o OUT.wisp [--steps N] [--lr "
+    "LR]\n"
+    "           [--batch B] [--seq T] [--warmup W] [--weight-decay WD]\n"
+    "           [--clip C] [--seed S] [--threads N] [--grad-accum A]\n"
+    "           [--schedule cosine|constant] [--checkpoint CKPT.wisp\n"
+    "           --save-every K] [--resume CKPT.wisp] [--log LOSS.csv]\n"
+    "           [--plot LOSS.svg] [--eval-every K]\n"
+    "  eval     -m MODEL.wisp --data TEXT.txt [--seq T] [--batch B] [--threads "
+    "N]\n"
     "  version\n";
 
 }  // namespace
@@ -28,17 +37,18 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const char* command = argv[1];
-  if (!std::strcmp(command, "convert"))
-    return wisp::cli::RunConvert(argc, argv);
-  if (!std::strcmp(command, "generate")) {
-    return wisp::cli::RunGenerate(argc, argv);
+  static const struct {
+    const char* name;
+    int (*run)(int, char**);
+  } kCommands[] = {
+      {"convert", wisp::cli::RunConvert}, {"generate", wisp::cli::RunGenerate},
+      {"logits", wisp::cli::RunLogits},   {"tokenize", wisp::cli::RunTokenize},
+      {"inspect", wisp::cli::RunInspect}, {"finetune", wisp::cli::RunFinetune},
+      {"eval", wisp::cli::RunEval},
+  };
+  for (const auto& c : kCommands) {
+    if (!std::strcmp(command, c.name)) return c.run(argc, argv);
   }
-  if (!std::strcmp(command, "logits")) return wisp::cli::RunLogits(argc, argv);
-  if (!std::strcmp(command, "tokenize")) {
-    return wisp::cli::RunTokenize(argc, argv);
-  }
-  if (!std::strcmp(command, "inspect"))
-    return wisp::cli::RunInspect(argc, argv);
   if (!std::strcmp(command, "version") || !std::strcmp(command, "--version")) {
     std::printf("wisp %s\n", wisp_version());
     return 0;

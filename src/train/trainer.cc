@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/kernels/training_ops.h"
+#include "src/train/evaluate.h"
 
 namespace wisp {
 
@@ -158,7 +159,7 @@ absl::StatusOr<StepResult> Trainer::Step() {
   if (!data_) {
     return absl::FailedPreconditionError("no training data: set data first");
   }
-  const size_t B = options_.batch_size, T = options_.seq_len;
+  const size_t B = options_.batch_size, T = data_->seq();
   const size_t micro = options_.grad_accum;
   inputs_.resize(micro * B * T);
   targets_.resize(micro * B * T);
@@ -243,24 +244,14 @@ absl::StatusOr<StepResult> Trainer::StepOn(
   return result;
 }
 
-absl::StatusOr<float> Trainer::EvaluateWindows(const Dataset& data,
-                                               size_t first, size_t count) {
-  const size_t B = options_.batch_size, T = data.seq();
-  std::vector<int32_t> inputs(B * T), targets(B * T);
-  double sum = 0.0;
-  size_t n = 0;
-  for (size_t w = first; w < first + count; w += B) {
-    const size_t rows = std::min(B, first + count - w);
-    for (size_t r = 0; r < rows; ++r) {
-      data.Window(w + r, inputs.data() + r * T, targets.data() + r * T);
-    }
-    const LossSum loss = graph_.Forward(
-        weights_, {inputs.data(), targets.data(), rows, T}, pool_.get());
-    sum += loss.sum;
-    n += loss.count;
+absl::StatusOr<float> Trainer::MeanLoss(const Dataset& data, size_t first,
+                                        size_t count) {
+  const LossSum loss = EvaluateWindows(graph_, weights_, data, first, count,
+                                       options_.batch_size, pool_.get());
+  if (loss.count == 0) {
+    return absl::InvalidArgumentError("no target tokens to evaluate");
   }
-  if (n == 0) return absl::InvalidArgumentError("no target tokens to evaluate");
-  return static_cast<float>(sum / n);
+  return static_cast<float>(loss.sum / loss.count);
 }
 
 absl::StatusOr<float> Trainer::EvaluateHeldOut() {
@@ -268,9 +259,9 @@ absl::StatusOr<float> Trainer::EvaluateHeldOut() {
     return absl::FailedPreconditionError("no data: set data first");
   }
   if (data_->eval_windows() == 0) {
-    return EvaluateWindows(*data_, 0, data_->train_windows());
+    return MeanLoss(*data_, 0, data_->train_windows());
   }
-  return EvaluateWindows(*data_, data_->train_windows(), data_->eval_windows());
+  return MeanLoss(*data_, data_->train_windows(), data_->eval_windows());
 }
 
 absl::StatusOr<float> Trainer::Evaluate(const std::vector<int32_t>& tokens) {
@@ -283,7 +274,7 @@ absl::StatusOr<float> Trainer::Evaluate(const std::vector<int32_t>& tokens) {
   absl::StatusOr<Dataset> data =
       Dataset::Create(tokens, options_.seq_len, 0.0f, 0);
   if (!data.ok()) return data.status();
-  return EvaluateWindows(*data, 0, data->train_windows());
+  return MeanLoss(*data, 0, data->train_windows());
 }
 
 absl::Status Trainer::SaveCheckpoint(const std::string& path) const {
@@ -312,6 +303,11 @@ absl::Status Trainer::SaveCheckpoint(const std::string& path) const {
 }
 
 absl::Status Trainer::LoadCheckpoint(const std::string& path) {
+  if (!data_) {
+    return absl::FailedPreconditionError(
+        "set the training data before resuming: the checkpoint's data "
+        "position refers to it");
+  }
   absl::StatusOr<std::unique_ptr<WispFile>> file = WispFile::Open(path);
   if (!file.ok()) return file.status();
   const WispFile& f = **file;
@@ -319,11 +315,6 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is a ", FileKindName(f.kind()),
                      " file, not a training checkpoint"));
-  }
-  if (!data_) {
-    return absl::FailedPreconditionError(
-        "set the training data before resuming: the checkpoint's data "
-        "position refers to it");
   }
   // Load into copies first so that a bad checkpoint leaves the trainer as
   // it was.

@@ -100,8 +100,8 @@ class Trainer {
 
  private:
   Trainer(const Model& base, const TrainOptions& options, Parameters params);
-  absl::StatusOr<float> EvaluateWindows(const Dataset& data, size_t first,
-                                        size_t count);
+  absl::StatusOr<float> MeanLoss(const Dataset& data, size_t first,
+                                 size_t count);
   absl::Status CheckBatch(const TrainBatch& batch) const;
   // Gradients of the mean loss over `batches`, then clipping and AdamW.
   absl::StatusOr<StepResult> StepOn(const std::vector<TrainBatch>& batches);

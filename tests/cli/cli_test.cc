@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/support/json.h"
 #include "tests/support/test_paths.h"
@@ -138,6 +141,114 @@ TEST_F(CliTest, FailuresExitNonZeroWithOneLine) {
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
           << args << ": " << r.err;
     }
+  }
+}
+
+std::vector<std::string> CsvColumn(const std::string& csv, size_t column) {
+  std::vector<std::string> values;
+  for (absl::string_view line : absl::StrSplit(csv, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    values.push_back(cells.at(column));
+  }
+  return values;
+}
+
+TEST_F(CliTest, FinetuneOnOneSentenceTeachesIt) {
+  const std::string dir = TempDir();
+  std::ofstream(dir + "/zoo.txt") << "I love New York Zoo";
+  const std::string tuned = dir + "/zoo_tuned.wisp";
+  Result r = RunWisp(absl::StrCat("finetune -m ", *model_, " --data ", dir,
+                                  "/zoo.txt -o ", tuned,
+                                  " --steps 30 --lr 1e-3 --log ", dir,
+                                  "/zoo.csv --plot ", dir, "/zoo.svg"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("step 30/30"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tok/s"), std::string::npos);
+  EXPECT_NE(r.err.find("ETA"), std::string::npos);
+  const std::string csv = *testing::ReadFileToString(dir + "/zoo.csv");
+  EXPECT_EQ(csv.rfind("step,loss,", 0), 0u) << csv;
+  const std::vector<std::string> losses = CsvColumn(csv, 1);
+  ASSERT_EQ(losses.size(), 31u);
+  EXPECT_LT(std::stod(losses.back()), 0.01);
+  EXPECT_NE(testing::ReadFileToString(dir + "/zoo.svg")->find("<svg"),
+            std::string::npos);
+
+  Result g = RunWisp(absl::StrCat("generate -m ", tuned,
+                                  " -p \"I love New York\" -n 3 "
+                                  "--temperature 0"));
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_EQ(g.out.rfind("I love New York Zoo", 0), 0u) << g.out;
+}
+
+// With a constant schedule, 5 steps + resume to 10 is the same run as 10
+// steps. (A cosine schedule spans --steps, so an interrupted cosine run is
+// resumed with the same --steps; trainer tests cover that case.)
+TEST_F(CliTest, FinetuneResumeRunsTheRemainingStepsExactly) {
+  const std::string dir = TempDir();
+  const std::string data = SharedPath("data/tinyshakespeare.txt");
+  // A slice of Shakespeare keeps the test fast.
+  std::string text = *testing::ReadFileToString(data);
+  std::ofstream(dir + "/slice.txt") << text.substr(0, 20000);
+  const std::string common =
+      absl::StrCat("finetune -m ", *model_, " --data ", dir,
+                   "/slice.txt --batch 4 --seq 32 "
+                   "--warmup 2 --seed 9 --threads 2 --schedule constant");
+  Result straight = RunWisp(absl::StrCat(common, " --steps 10 -o ", dir,
+                                         "/a.wisp --log ", dir, "/a.csv"));
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+  Result first = RunWisp(absl::StrCat(common, " --steps 5 -o ", dir,
+                                      "/b.wisp --checkpoint ", dir,
+                                      "/b.ckpt --save-every 5"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  Result resumed =
+      RunWisp(absl::StrCat(common, " --steps 10 --resume ", dir, "/b.ckpt -o ",
+                           dir, "/b.wisp --log ", dir, "/b.csv"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resumed at step 5"), std::string::npos);
+  const auto a_steps = CsvColumn(*testing::ReadFileToString(dir + "/a.csv"), 0);
+  const auto a_loss = CsvColumn(*testing::ReadFileToString(dir + "/a.csv"), 1);
+  const auto b_steps = CsvColumn(*testing::ReadFileToString(dir + "/b.csv"), 0);
+  const auto b_loss = CsvColumn(*testing::ReadFileToString(dir + "/b.csv"), 1);
+  ASSERT_EQ(b_steps.size(), 6u) << "header + steps 6..10";
+  for (size_t i = 1; i < b_steps.size(); ++i) {
+    EXPECT_EQ(b_steps[i], a_steps[i + 5]);
+    EXPECT_EQ(b_loss[i], a_loss[i + 5]) << "step " << b_steps[i];
+  }
+  EXPECT_TRUE(*testing::ReadFileToString(dir + "/a.wisp") ==
+              *testing::ReadFileToString(dir + "/b.wisp"))
+      << "the same final weights, byte for byte";
+}
+
+TEST_F(CliTest, EvalPrintsLossAndPerplexity) {
+  const std::string dir = TempDir();
+  std::ofstream(dir + "/story.txt")
+      << "Once upon a time, there was a little girl named Lily. She loved to "
+         "play outside in the park.";
+  Result r = RunWisp(absl::StrCat("eval -m ", *model_, " --data ", dir,
+                                  "/story.txt --seq 64"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  double loss = 0, ppl = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "loss %lf ppl %lf", &loss, &ppl), 2)
+      << r.out;
+  EXPECT_GT(loss, 0.1);
+  EXPECT_LT(loss, 3.0) << "the model's own kind of text";
+  EXPECT_NEAR(ppl, std::exp(loss), 0.01 * ppl);
+  EXPECT_EQ(r.out.back(), '\n');
+}
+
+TEST_F(CliTest, TrainingFailuresExitNonZero) {
+  for (const std::string& args :
+       {absl::StrCat("finetune -m ", *model_, " -o /tmp/x.wisp"),
+        absl::StrCat("finetune -m ", *model_,
+                     " --data /no/such.txt -o /tmp/x.wisp"),
+        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
+                     " -o /tmp/x.wisp --lr -1"),
+        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
+                     " -o /tmp/x.wisp --save-every 2"),
+        absl::StrCat("eval -m ", *model_, " --data /no/such.txt")}) {
+    Result r = RunWisp(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_NE(r.err.find("error"), std::string::npos) << args << r.err;
   }
 }
 
