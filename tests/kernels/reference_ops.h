@@ -103,6 +103,99 @@ inline void AttentionQuery(const float* q, const float* keys,
   }
 }
 
+// Backward passes and the optimizer (src/kernels/training_ops.h), with the
+// kernels' conventions: the *Backward references accumulate into their
+// outputs exactly where the kernels do.
+
+// dx += d loss / dx and dweight += d loss / dweight for y = x * rstd * weight,
+// taking rstd as given (as the kernel does).
+inline void RmsNormBackward(const float* dy, const float* x,
+                            const float* weight, const float* rstd, double* dx,
+                            double* dweight, size_t rows, size_t n) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* dyr = dy + r * n;
+    const float* xr = x + r * n;
+    const double s = rstd[r];
+    double dot = 0.0;
+    for (size_t i = 0; i < n; ++i) dot += double{dyr[i]} * weight[i] * xr[i];
+    const double coeff = dot * s * s * s / n;
+    for (size_t i = 0; i < n; ++i) {
+      dx[r * n + i] += s * weight[i] * dyr[i] - coeff * xr[i];
+      dweight[i] += double{dyr[i]} * xr[i] * s;
+    }
+  }
+}
+
+inline double Sigmoid(double g) { return 1.0 / (1.0 + std::exp(-g)); }
+
+// h = silu(gate) * up: dgate = dh * up * silu'(gate), dup = dh * silu(gate).
+inline void SwiGLUBackward(const float* dh, const float* gate, const float* up,
+                           double* dgate, double* dup, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const double g = gate[i], sigmoid = Sigmoid(g);
+    dup[i] = dh[i] * g * sigmoid;
+    dgate[i] = double{dh[i]} * up[i] * sigmoid * (1.0 + g * (1.0 - sigmoid));
+  }
+}
+
+// Accumulates the gradients of one attention query given its probabilities
+// p (see AttentionQueryBackward in training_ops.h).
+inline void AttentionQueryBackward(const float* dout, const float* q,
+                                   const float* keys, const float* values,
+                                   const float* p, size_t n_keys,
+                                   size_t head_dim, size_t kv_stride,
+                                   double scale, double* dq, double* dkeys,
+                                   double* dvalues) {
+  std::vector<double> dp(n_keys);
+  double weighted = 0.0;
+  for (size_t j = 0; j < n_keys; ++j) {
+    dp[j] = Dot(dout, values + j * kv_stride, head_dim);
+    weighted += p[j] * dp[j];
+    for (size_t i = 0; i < head_dim; ++i) {
+      dvalues[j * kv_stride + i] += double{p[j]} * dout[i];
+    }
+  }
+  for (size_t j = 0; j < n_keys; ++j) {
+    const double ds = p[j] * (dp[j] - weighted) * scale;
+    for (size_t i = 0; i < head_dim; ++i) {
+      dq[i] += ds * keys[j * kv_stride + i];
+      dkeys[j * kv_stride + i] += ds * q[i];
+    }
+  }
+}
+
+// Returns logsumexp(logits) - logits[target]; when dlogits is not null it
+// receives (softmax - onehot(target)) * grad_scale.
+inline double CrossEntropy(const float* logits, size_t target, size_t vocab,
+                           double grad_scale = 1.0, double* dlogits = nullptr) {
+  double max = -INFINITY;
+  for (size_t i = 0; i < vocab; ++i) max = logits[i] > max ? logits[i] : max;
+  double sum = 0.0;
+  for (size_t i = 0; i < vocab; ++i) sum += std::exp(logits[i] - max);
+  if (dlogits) {
+    for (size_t i = 0; i < vocab; ++i) {
+      dlogits[i] = std::exp(logits[i] - max) / sum * grad_scale;
+    }
+    dlogits[target] -= grad_scale;
+  }
+  return (max - logits[target]) + std::log(sum);
+}
+
+// One AdamW step in double (decoupled decay first, then the bias-corrected
+// Adam step; g scaled by grad_scale), updating p, m and v in place.
+inline void AdamW(double* p, const float* g, double* m, double* v, size_t n,
+                  double lr, double beta1, double beta2, double eps,
+                  double weight_decay, double bias1, double bias2,
+                  double grad_scale) {
+  for (size_t i = 0; i < n; ++i) {
+    const double grad = g[i] * grad_scale;
+    m[i] = beta1 * m[i] + (1.0 - beta1) * grad;
+    v[i] = beta2 * v[i] + (1.0 - beta2) * grad * grad;
+    p[i] *= 1.0 - lr * weight_decay;
+    p[i] -= lr / bias1 * m[i] / (std::sqrt(v[i]) / std::sqrt(bias2) + eps);
+  }
+}
+
 }  // namespace wisp::reference
 
 #endif  // WISP_TESTS_KERNELS_REFERENCE_OPS_H_
