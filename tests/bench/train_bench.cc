@@ -1,0 +1,66 @@
+// Training throughput (forward + backward + AdamW) of a whole model: the
+// bundled stories260K by default, WISP_BENCH_MODEL=path for another.
+//   wisp_train_bench --benchmark_counters_tabular=true
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "src/train/trainer.h"
+
+namespace wisp {
+namespace {
+
+const Model& BenchModel() {
+  static const Model* model = [] {
+    const char* env = std::getenv("WISP_BENCH_MODEL");
+    auto loaded = Model::Load(env && *env ? env : WISP_DEFAULT_MODEL);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "cannot load model: %s\n",
+                   std::string(loaded.status().message()).c_str());
+      std::exit(1);
+    }
+    return loaded->release();
+  }();
+  return *model;
+}
+
+// state.range: batch, seq, threads.
+void BM_TrainStep(benchmark::State& state) {
+  const size_t batch = state.range(0), seq = state.range(1);
+  TrainOptions options;
+  options.batch_size = batch;
+  options.seq_len = seq;
+  options.num_threads = state.range(2);
+  auto trainer = Trainer::Create(BenchModel(), options);
+  if (!trainer.ok()) {
+    state.SkipWithError("cannot create trainer");
+    return;
+  }
+  const uint32_t vocab = BenchModel().config().vocab_size;
+  std::vector<int32_t> inputs(batch * seq), targets(batch * seq);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    inputs[i] = static_cast<int32_t>((i * 7919 + 13) % vocab);
+    targets[i] = static_cast<int32_t>((i * 104729 + 7) % vocab);
+  }
+  const TrainBatch b{inputs.data(), targets.data(), batch, seq};
+  for (auto _ : state) {
+    if (!(*trainer)->StepOnBatch(b).ok()) state.SkipWithError("step failed");
+  }
+  state.counters["tokens/s"] = benchmark::Counter(
+      double(batch * seq) * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_TrainStep)
+    ->ArgsProduct({{8}, {256}, {1, 2}})
+    ->ArgNames({"batch", "seq", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+}  // namespace
+}  // namespace wisp
+
+BENCHMARK_MAIN();
