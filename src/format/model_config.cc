@@ -62,7 +62,8 @@ absl::Status ValidateConfig(const ModelConfig& c) {
   }
   if (static_cast<uint8_t>(c.norm) > 1 ||
       static_cast<uint8_t>(c.positions) > 1 ||
-      static_cast<uint8_t>(c.mlp) > 2 || static_cast<uint8_t>(c.mask) > 2) {
+      static_cast<uint8_t>(c.mlp) > 2 || static_cast<uint8_t>(c.mask) > 2 ||
+      static_cast<uint8_t>(c.norm_position) > 1) {
     return absl::InvalidArgumentError(
         "config: unknown norm, position, MLP or "
         "mask kind");

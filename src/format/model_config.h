@@ -15,6 +15,7 @@ enum class NormKind : uint8_t { kRmsNorm = 0, kLayerNorm = 1 };
 enum class PositionKind : uint8_t { kRotary = 0, kLearned = 1 };
 enum class MlpKind : uint8_t { kSwiGLU = 0, kGeluTanh = 1, kGeluErf = 2 };
 enum class MaskKind : uint8_t { kCausal = 0, kBidirectional = 1, kPrefix = 2 };
+enum class NormPosition : uint8_t { kPre = 0, kPost = 1 };
 
 struct ModelConfig {
   std::string architecture = "llama";
@@ -32,6 +33,11 @@ struct ModelConfig {
   MlpKind mlp = MlpKind::kSwiGLU;
   MaskKind mask = MaskKind::kCausal;
   bool tied_embeddings = true;
+  NormPosition norm_position = NormPosition::kPre;
+  bool linear_bias = false;
+  bool embedding_norm = false;
+  bool final_norm = true;
+  bool mlm_head = false;
 
   uint32_t head_dim() const { return n_heads ? dim / n_heads : 0; }
   uint32_t kv_dim() const { return head_dim() * n_kv_heads; }

@@ -34,6 +34,11 @@ ModelConfig ConfigFromFlatBuffer(const fb::ModelConfig& c) {
   config.mlp = static_cast<MlpKind>(c.mlp());
   config.mask = static_cast<MaskKind>(c.mask());
   config.tied_embeddings = c.tied_embeddings();
+  config.norm_position = static_cast<NormPosition>(c.norm_position());
+  config.linear_bias = c.linear_bias();
+  config.embedding_norm = c.embedding_norm();
+  config.final_norm = c.final_norm();
+  config.mlm_head = c.mlm_head();
   return config;
 }
 
@@ -47,6 +52,8 @@ absl::StatusOr<TokenizerData> TokenizerFromFlatBuffer(const fb::Tokenizer& t) {
   data.eos_id = t.eos_id();
   data.unk_id = t.unk_id();
   data.max_piece_length = t.max_piece_length();
+  data.mask_id = t.mask_id();
+  data.pad_id = t.pad_id();
   const auto* offsets = t.piece_offsets();
   const auto* bytes = t.piece_bytes();
   const size_t num_bytes = bytes ? bytes->size() : 0;
@@ -72,7 +79,22 @@ absl::StatusOr<TokenizerData> TokenizerFromFlatBuffer(const fb::Tokenizer& t) {
         "and pieces");
   }
   const int32_t n = static_cast<int32_t>(data.pieces.size());
-  for (int32_t id : {data.bos_id, data.eos_id, data.unk_id}) {
+  if (const auto* merges = t.merges()) {
+    if (merges->size() % 2 != 0) {
+      return absl::DataLossError("tokenizer merges are not pairs");
+    }
+    for (size_t i = 0; i < merges->size(); i += 2) {
+      const int32_t left = merges->Get(i), right = merges->Get(i + 1);
+      if (left < 0 || left >= n || right < 0 || right >= n) {
+        return absl::DataLossError(absl::StrCat("tokenizer merge ", i / 2,
+                                                " names a token id out "
+                                                "of range"));
+      }
+      data.merges.emplace_back(left, right);
+    }
+  }
+  for (int32_t id :
+       {data.bos_id, data.eos_id, data.unk_id, data.mask_id, data.pad_id}) {
     if (id < -1 || id >= n) {
       return absl::DataLossError(
           absl::StrCat("tokenizer special id ", id, " is out of range"));

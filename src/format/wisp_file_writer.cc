@@ -39,6 +39,11 @@ flatbuffers::Offset<fb::ModelConfig> BuildConfig(
   config.add_mlp(static_cast<fb::MlpKind>(c.mlp));
   config.add_mask(static_cast<fb::MaskKind>(c.mask));
   config.add_tied_embeddings(c.tied_embeddings);
+  config.add_norm_position(static_cast<fb::NormPosition>(c.norm_position));
+  config.add_linear_bias(c.linear_bias);
+  config.add_embedding_norm(c.embedding_norm);
+  config.add_final_norm(c.final_norm);
+  config.add_mlm_head(c.mlm_head);
   return config.Finish();
 }
 
@@ -53,6 +58,12 @@ flatbuffers::Offset<fb::Tokenizer> BuildTokenizer(
   auto piece_bytes = b.CreateVector(bytes);
   auto piece_offsets = b.CreateVector(offsets);
   auto scores = b.CreateVector(t.scores);
+  std::vector<int32_t> flat_merges;
+  for (const auto& [left, right] : t.merges) {
+    flat_merges.push_back(left);
+    flat_merges.push_back(right);
+  }
+  auto merges = b.CreateVector(flat_merges);
   fb::TokenizerBuilder tokenizer(b);
   tokenizer.add_kind(static_cast<fb::TokenizerKind>(t.kind));
   tokenizer.add_piece_bytes(piece_bytes);
@@ -62,6 +73,9 @@ flatbuffers::Offset<fb::Tokenizer> BuildTokenizer(
   tokenizer.add_eos_id(t.eos_id);
   tokenizer.add_unk_id(t.unk_id);
   tokenizer.add_max_piece_length(t.max_piece_length);
+  tokenizer.add_merges(merges);
+  tokenizer.add_mask_id(t.mask_id);
+  tokenizer.add_pad_id(t.pad_id);
   return tokenizer.Finish();
 }
 

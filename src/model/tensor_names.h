@@ -1,7 +1,8 @@
-// The names of a model's tensors inside .wisp files. They follow the
-// PyTorch/ONNX names of llama2.c's model.py (tok_embeddings.weight,
-// layers.N.attention.wq.weight, ...), so that references and importers line
-// up without renaming tables.
+// The names of a model's tensors inside .wisp files, the same for every
+// family. They follow the PyTorch names of llama2.c's model.py
+// (tok_embeddings.weight, layers.N.attention.wq.weight, ...); other families
+// are renamed on import (GPT-2's fused c_attn is split into wq, wk, wv).
+// Biases and LayerNorm shifts are the weight's name with ".bias".
 #ifndef WISP_MODEL_TENSOR_NAMES_H_
 #define WISP_MODEL_TENSOR_NAMES_H_
 
@@ -16,6 +17,20 @@ struct TensorNames {
   static std::string TokenEmbedding() { return "tok_embeddings.weight"; }
   static std::string FinalNorm() { return "norm.weight"; }
   static std::string Output() { return "output.weight"; }
+  // Learned absolute positions [max_seq_len, dim] (GPT-2, BERT).
+  static std::string PositionEmbedding() { return "pos_embeddings.weight"; }
+  // The norm on the embeddings (BERT).
+  static std::string EmbeddingNorm() { return "emb_norm.weight"; }
+  // The masked-LM head before the decoder (BERT): dense, GELU, norm.
+  static std::string MlmDense() { return "mlm_head.dense.weight"; }
+  static std::string MlmNorm() { return "mlm_head.norm.weight"; }
+
+  // The bias that goes with a weight: "x.weight" -> "x.bias" (LayerNorm
+  // shifts, linear biases, the decoder bias "output.bias").
+  static std::string Bias(const std::string& weight_name) {
+    const std::string suffix = ".weight";
+    return weight_name.substr(0, weight_name.size() - suffix.size()) + ".bias";
+  }
 
   static std::string AttentionNorm(uint32_t l) {
     return Layer(l, "attention_norm.weight");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace wisp {
@@ -27,6 +28,10 @@ struct TokenizerData {
   int32_t eos_id = -1;
   int32_t unk_id = -1;
   uint32_t max_piece_length = 0;
+  // Byte-level BPE merge rules, (left id, right id), lowest rank first.
+  std::vector<std::pair<int32_t, int32_t>> merges;
+  int32_t mask_id = -1;  // -1: none
+  int32_t pad_id = -1;
 };
 
 }  // namespace wisp
