@@ -51,7 +51,7 @@ class TrainingOpsTest : public KernelTest {};
 WISP_INSTANTIATE_PER_TARGET(TrainingOpsTest);
 
 // A transpose only moves values: exact, on shapes around the vector widths
-// and the 64 x 64 blocking.
+// and the 32 x 32 blocking.
 TEST_P(TrainingOpsTest, TransposeIsExact) {
   const size_t shapes[][2] = {{1, 1},   {1, 17},    {17, 1},   {3, 5},
                               {4, 4},   {7, 9},     {63, 65},  {65, 63},
