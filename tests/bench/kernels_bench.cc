@@ -1,7 +1,9 @@
 // Micro-benchmarks of the kernels: MatMul at GPT-2-sized prefill (GEMM, in
 // GFLOP/s) and decode (GEMV, in GB/s of weights read) shapes, the default
 // small model's shapes (where call overhead dominates: read the time), and
-// the row-wise kernels. Every MatMul shape runs with 1 and 2 threads.
+// the row-wise kernels. Every MatMul shape runs with 1 and 2 threads. The
+// training kernels (training_ops.h) run at GPT-2-small and default-model
+// shapes.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include "benchmark/benchmark.h"
 #include "src/core/thread_pool.h"
 #include "src/kernels/ops.h"
+#include "src/kernels/training_ops.h"
 
 namespace wisp::kernels {
 namespace {
@@ -121,6 +124,94 @@ void BM_AttentionQuery(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n_keys);
 }
 BENCHMARK(BM_AttentionQuery)->Args({16, 64})->Args({64, 1024});
+
+// Args: rows, n. The default model's norms (64) and GPT-2 small's (768).
+void BM_RmsNormBackward(benchmark::State& state) {
+  const size_t rows = state.range(0), n = state.range(1);
+  const std::vector<float> x = RandomFloats(rows * n, 12);
+  const std::vector<float> dy = RandomFloats(rows * n, 13);
+  const std::vector<float> weight = RandomFloats(n, 14);
+  std::vector<float> y(rows * n), rstd(rows), dx(rows * n), dweight(n);
+  RmsNormForward(x.data(), weight.data(), 1e-5f, y.data(), rstd.data(), rows,
+                 n);
+  for (auto _ : state) {
+    RmsNormBackward(dy.data(), x.data(), weight.data(), rstd.data(), dx.data(),
+                    dweight.data(), rows, n);
+    benchmark::DoNotOptimize(dx.data());
+    benchmark::ClobberMemory();
+  }
+  // dy, x read; dx read and written.
+  state.SetBytesProcessed(state.iterations() * 4 * rows * n * sizeof(float));
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_RmsNormBackward)->Args({2048, 64})->Args({512, 768});
+
+// Args: head_dim, n_keys. kv_stride as for 12 heads in one cache row.
+void BM_AttentionQueryBackward(benchmark::State& state) {
+  const size_t head_dim = state.range(0), n_keys = state.range(1);
+  const size_t kv_stride = 12 * head_dim;
+  const std::vector<float> dout = RandomFloats(head_dim, 15);
+  const std::vector<float> q = RandomFloats(head_dim, 16);
+  const std::vector<float> keys = RandomFloats(n_keys * kv_stride, 17);
+  const std::vector<float> values = RandomFloats(n_keys * kv_stride, 18);
+  std::vector<float> p(n_keys, 1.0f / n_keys), dp(n_keys), dq(head_dim);
+  std::vector<float> dkeys(n_keys * kv_stride), dvalues(n_keys * kv_stride);
+  for (auto _ : state) {
+    AttentionQueryBackward(dout.data(), q.data(), keys.data(), values.data(),
+                           p.data(), n_keys, head_dim, kv_stride, 0.125f,
+                           dp.data(), dq.data(), dkeys.data(), dvalues.data());
+    benchmark::DoNotOptimize(dq.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * n_keys);
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_AttentionQueryBackward)->Args({8, 256})->Args({64, 256});
+
+// Arg: vocab (the default model's and GPT-2's).
+void BM_CrossEntropyForwardBackward(benchmark::State& state) {
+  const size_t vocab = state.range(0);
+  const std::vector<float> logits = RandomFloats(vocab, 19);
+  std::vector<float> dlogits(vocab);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(CrossEntropyForwardBackward(
+        logits.data(), 7, vocab, 1.0f / 64, dlogits.data()));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * vocab);
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_CrossEntropyForwardBackward)->Arg(512)->Arg(50257);
+
+void BM_AdamWUpdate(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const std::vector<float> g = RandomFloats(n, 20);
+  std::vector<float> p = RandomFloats(n, 21), m(n), v(n);
+  for (auto _ : state) {
+    AdamWUpdate(p.data(), g.data(), m.data(), v.data(), n, 1e-3f, 0.9f, 0.999f,
+                1e-8f, 0.1f, 0.1f, 0.001f, 1.0f);
+    benchmark::ClobberMemory();
+  }
+  // g read; p, m, v read and written.
+  state.SetBytesProcessed(state.iterations() * 7 * n * sizeof(float));
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_AdamWUpdate)->Arg(1 << 20);
+
+// Args: rows, cols. GPT-2 small's QKV weight, as the backward pass
+// transposes it.
+void BM_Transpose(benchmark::State& state) {
+  const size_t rows = state.range(0), cols = state.range(1);
+  const std::vector<float> a = RandomFloats(rows * cols, 22);
+  std::vector<float> at(rows * cols);
+  for (auto _ : state) {
+    Transpose(a.data(), at.data(), rows, cols);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * 2 * rows * cols * sizeof(float));
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_Transpose)->Args({768, 2304});
 
 }  // namespace
 }  // namespace wisp::kernels
