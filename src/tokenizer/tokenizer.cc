@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/tokenizer/byte_level_bpe.h"
 #include "src/tokenizer/sentencepiece_bpe.h"
 
 namespace wisp {
@@ -52,8 +53,7 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Create(
     case TokenizerKind::kSentencePieceBpe:
       return SentencePieceBpe::Create(data);
     case TokenizerKind::kByteLevelBpe:
-      return absl::InvalidArgumentError(
-          "tokenizer kind byte-level BPE (GPT-2) is not supported yet");
+      return ByteLevelBpe::Create(data);
     case TokenizerKind::kNone:
       return absl::InvalidArgumentError("tokenizer kind is not set");
   }

@@ -234,7 +234,7 @@ TEST(TokenizerCreateTest, RejectsInconsistentData) {
   d.kind = TokenizerKind::kNone;
   ExpectInvalid(d, "kind is not set");
   d.kind = TokenizerKind::kByteLevelBpe;
-  ExpectInvalid(d, "not supported");
+  ExpectInvalid(d, "byte-level BPE tokenizer has no piece for the byte 0");
   d.kind = static_cast<TokenizerKind>(77);
   ExpectInvalid(d, "unknown tokenizer kind 77");
 
