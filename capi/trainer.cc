@@ -33,6 +33,14 @@ void FillStepInfo(const wisp::StepResult& r, wisp_step_info* out) {
   std::memcpy(out, &info, n);
 }
 
+wisp_status ToObjective(int32_t value, wisp::Objective* out) {
+  if (value < WISP_OBJECTIVE_CAUSAL || value > WISP_OBJECTIVE_PREFIX) {
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "unknown objective");
+  }
+  *out = static_cast<wisp::Objective>(value);
+  return WISP_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -43,6 +51,9 @@ wisp_eval_params wisp_eval_default_params(void) {
   params.seq_len = 256;
   params.batch_size = 8;
   params.n_threads = 1;
+  params.objective = WISP_OBJECTIVE_CAUSAL;
+  params.mask_token = -1;
+  params.prefix_separator = nullptr;
   return params;
 }
 
@@ -67,6 +78,10 @@ wisp_status wisp_model_evaluate(const wisp_model* model, const char* text,
         std::min<size_t>(p.seq_len, model->model->config().max_seq_len);
     options.batch_size = static_cast<size_t>(p.batch_size);
     options.num_threads = static_cast<size_t>(p.n_threads);
+    s = ToObjective(p.objective, &options.objective);
+    if (s != WISP_OK) return s;
+    options.mask_token = p.mask_token;
+    if (p.prefix_separator) options.prefix_separator = p.prefix_separator;
     auto loss = wisp::EvaluateText(
         *model->model, std::string_view(text ? text : "", text_len), options);
     if (!loss.ok()) return Fail(loss.status());
@@ -98,6 +113,10 @@ wisp_trainer_params wisp_trainer_default_params(void) {
   p.seed = d.seed;
   p.n_threads = static_cast<int32_t>(d.num_threads);
   p.eval_fraction = d.eval_fraction;
+  p.objective = static_cast<int32_t>(d.objective);
+  p.mask_probability = d.mask_probability;
+  p.mask_token = d.mask_token;
+  p.prefix_separator = nullptr;
   return p;
 }
 
@@ -140,6 +159,11 @@ wisp_status wisp_trainer_create(const wisp_model* model,
     o.seed = p.seed;
     o.num_threads = static_cast<size_t>(p.n_threads);
     o.eval_fraction = p.eval_fraction;
+    s = ToObjective(p.objective, &o.objective);
+    if (s != WISP_OK) return s;
+    o.mask_probability = p.mask_probability;
+    o.mask_token = p.mask_token;
+    if (p.prefix_separator) o.prefix_separator = p.prefix_separator;
     auto trainer = wisp::Trainer::Create(*model->model, o);
     if (!trainer.ok()) return Fail(trainer.status());
     *out_trainer = new wisp_trainer{std::move(*trainer)};
@@ -236,15 +260,8 @@ wisp_status wisp_trainer_evaluate_text(wisp_trainer* trainer, const char* text,
     if (out_loss == nullptr || (text == nullptr && text_len > 0)) {
       return Fail(WISP_ERR_INVALID_ARGUMENT, "text or out_loss is NULL");
     }
-    const wisp::Tokenizer* tokenizer = trainer->trainer->base().tokenizer();
-    if (tokenizer == nullptr) {
-      return Fail(WISP_ERR_UNSUPPORTED, "the model has no tokenizer");
-    }
-    std::vector<int32_t> tokens;
-    absl::Status encoded = tokenizer->Encode(
-        std::string_view(text ? text : "", text_len), true, false, &tokens);
-    if (!encoded.ok()) return Fail(encoded);
-    auto loss = trainer->trainer->Evaluate(tokens);
+    auto loss = trainer->trainer->EvaluateText(
+        std::string_view(text ? text : "", text_len));
     if (!loss.ok()) return Fail(loss.status());
     *out_loss = *loss;
     return Ok();

@@ -297,19 +297,40 @@ WISP_API wisp_status wisp_session_generate(
 /* Evaluation                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* The training objective, which also decides the attention mask. */
+typedef enum wisp_objective {
+  WISP_OBJECTIVE_CAUSAL = 0, /* predict the next token; causal attention */
+  /* BERT's masked LM: 15% of positions chosen, of those 80% replaced by the
+   * mask token, 10% by a random token, 10% kept; loss only there;
+   * bidirectional attention */
+  WISP_OBJECTIVE_MASKED = 1,
+  /* bidirectional over a prefix, causal after it; loss only after it */
+  WISP_OBJECTIVE_PREFIX = 2
+} wisp_objective;
+
 typedef struct wisp_eval_params {
   size_t struct_size; /* sizeof(wisp_eval_params) */
   int32_t seq_len; /* tokens per window; default 256, capped at max_seq_len */
   int32_t batch_size; /* windows per forward pass; default 8 */
   int32_t n_threads;  /* including the caller's; default 1 */
+  int32_t objective;  /* wisp_objective; default WISP_OBJECTIVE_CAUSAL */
+  /* masked LM: the mask token; -1 (default): the tokenizer's [MASK], else
+   * its end-of-text token. The masking is seeded: the same every call. */
+  int32_t mask_token;
+  /* prefix LM: each line holding this separator is one example whose prefix
+   * ends with it; NULL or "" (default): a seeded random prefix per window.
+   * Borrowed for the call. */
+  const char* prefix_separator;
 } wisp_eval_params;
 
 /* Default evaluation parameters (struct_size filled in). */
 WISP_API wisp_eval_params wisp_eval_default_params(void);
 
-/* Mean next-token cross-entropy (natural log) of `model` over `text`
- * (tokenized with a leading BOS, cut into windows of seq_len tokens, each
- * predicting the next). Perplexity is exp(*out_loss). params may be NULL; a
+/* Mean cross-entropy (natural log) of `model` over `text` for the objective:
+ * by default the next-token loss over `text` tokenized with a leading BOS and
+ * cut into windows of seq_len tokens; for masked LM the loss at a fixed
+ * seeded masking; for prefix LM the loss after the prefixes. Perplexity is
+ * exp(*out_loss). params may be NULL; a
  * seq_len above the model's max_seq_len is capped to it. Errors:
  * INVALID_ARGUMENT (NULL, text of fewer than 2 tokens, bad params),
  * UNSUPPORTED (no tokenizer). Thread-safe. */
@@ -347,6 +368,11 @@ typedef struct wisp_trainer_params {
   uint64_t seed;        /* data shuffling; default 0 */
   int32_t n_threads;    /* including the caller's; default 1 */
   float eval_fraction;  /* held-out tail of the data, 0..0.5; default 0.1 */
+  int32_t objective;    /* wisp_objective; default WISP_OBJECTIVE_CAUSAL */
+  float mask_probability; /* masked LM: share of positions chosen; 0.15 */
+  int32_t mask_token;     /* masked LM; -1: [MASK], else end-of-text */
+  /* prefix LM separator as in wisp_eval_params; copied at creation */
+  const char* prefix_separator;
 } wisp_trainer_params;
 
 /* Default trainer parameters (struct_size filled in). */

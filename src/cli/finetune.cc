@@ -26,6 +26,16 @@ std::string FormatDuration(double seconds) {
   return text;
 }
 
+// --objective causal|masked|prefix into the C API's value.
+absl::StatusOr<int32_t> ParseObjective(const Args& args) {
+  const std::string name = args.Get("--objective").value_or("causal");
+  if (name == "causal") return WISP_OBJECTIVE_CAUSAL;
+  if (name == "masked") return WISP_OBJECTIVE_MASKED;
+  if (name == "prefix") return WISP_OBJECTIVE_PREFIX;
+  return absl::InvalidArgumentError(
+      "--objective must be causal, masked or prefix, got '" + name + "'");
+}
+
 }  // namespace
 
 int RunFinetune(int argc, char** argv) {
@@ -58,6 +68,8 @@ int RunFinetune(int argc, char** argv) {
   auto min_lr = args->Float("--min-lr-ratio", p.min_lr_ratio, 0, 1);
   auto eval_fraction = args->Float("--eval-fraction", p.eval_fraction, 0, 0.5);
   auto eval_every = args->Int("--eval-every", 0, 0, 1 << 30);
+  auto objective = ParseObjective(*args);
+  auto mask_token = args->Int("--mask-token", -1, -1, (1LL << 31) - 1);
   for (const absl::Status& s :
        {model_path.status(), data_path.status(), out_path.status(),
         steps.status(), lr.status(), batch.status(), seq.status(),
@@ -97,6 +109,10 @@ int RunFinetune(int argc, char** argv) {
   p.seed = static_cast<uint64_t>(*seed);
   p.n_threads = static_cast<int32_t>(*threads);
   p.eval_fraction = static_cast<float>(*eval_fraction);
+  p.objective = *objective;
+  p.mask_token = static_cast<int32_t>(*mask_token);
+  const std::string prefix_sep = args->Get("--prefix-sep").value_or("");
+  p.prefix_separator = prefix_sep.c_str();
   wisp_trainer* raw = nullptr;
   wisp_status status = wisp_trainer_create(model.get(), &p, &raw);
   if (status != WISP_OK) return ReportError(status);
@@ -187,10 +203,17 @@ int RunEval(int argc, char** argv) {
                            {{"--data"}},
                            {{"--seq"}},
                            {{"--batch"}},
-                           {{"--threads"}}});
+                           {{"--threads"}},
+                           {{"--objective"}},
+                           {{"--prefix-sep"}},
+                           {{"--mask-token"}}});
   if (!args.ok()) return ReportError(args.status());
   auto model_path = args->Required("-m");
   auto data_path = args->Required("--data");
+  auto objective = ParseObjective(*args);
+  auto mask_token = args->Int("--mask-token", -1, -1, (1LL << 31) - 1);
+  if (!objective.ok()) return ReportError(objective.status());
+  if (!mask_token.ok()) return ReportError(mask_token.status());
   wisp_eval_params p = wisp_eval_default_params();
   auto seq = args->Int("--seq", p.seq_len, 1, 1 << 20);
   auto batch = args->Int("--batch", p.batch_size, 1, 4096);
@@ -207,6 +230,10 @@ int RunEval(int argc, char** argv) {
   p.seq_len = static_cast<int32_t>(*seq);
   p.batch_size = static_cast<int32_t>(*batch);
   p.n_threads = static_cast<int32_t>(*threads);
+  p.objective = *objective;
+  p.mask_token = static_cast<int32_t>(*mask_token);
+  const std::string prefix_sep = args->Get("--prefix-sep").value_or("");
+  p.prefix_separator = prefix_sep.c_str();
   float loss = 0;
   const wisp_status status =
       wisp_model_evaluate(model.get(), text->data(), text->size(), &p, &loss);

@@ -17,15 +17,18 @@ constexpr char kUsage[] =
     "  logits   -m MODEL.wisp --ids 1,403,... -o OUT.bin [--threads N]\n"
     "  tokenize -m MODEL.wisp TEXT\n"
     "  inspect  FILE.wisp\n"
-    "  finetune -m MODEL.wisp --data TEXT.txt -o OUT.wisp [--steps N] [--lr "
-    "LR]\n"
+    "  finetune -m MODEL.wisp --data TEXT.txt -o OUT.wisp [--steps N]\n"
+    "           [--lr LR]\n"
     "           [--batch B] [--seq T] [--warmup W] [--weight-decay WD]\n"
     "           [--clip C] [--seed S] [--threads N] [--grad-accum A]\n"
     "           [--schedule cosine|constant] [--checkpoint CKPT.wisp\n"
     "           --save-every K] [--resume CKPT.wisp] [--log LOSS.csv]\n"
     "           [--plot LOSS.svg] [--eval-every K]\n"
-    "  eval     -m MODEL.wisp --data TEXT.txt [--seq T] [--batch B] [--threads "
-    "N]\n"
+    "           [--objective causal|masked|prefix] [--prefix-sep TEXT]\n"
+    "           [--mask-token ID]\n"
+    "  eval     -m MODEL.wisp --data TEXT.txt [--seq T] [--batch B]\n"
+    "           [--threads N] [--objective causal|masked|prefix]\n"
+    "           [--prefix-sep TEXT] [--mask-token ID]\n"
     "  version\n";
 
 }  // namespace

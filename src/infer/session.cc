@@ -57,16 +57,32 @@ absl::Status Session::Feed(absl::Span<const int32_t> tokens,
         absl::StrCat("context full: ", history_.size(), " + ", tokens.size(),
                      " tokens exceed the context length ", capacity_));
   }
+  // A bidirectional model sees a whole sequence at once, and a prefix model's
+  // prefix (the first feed) attends within itself: both need one block.
+  size_t block = options_.max_block_tokens;
+  if (c.mask == MaskKind::kBidirectional) {
+    if (!history_.empty()) {
+      return absl::FailedPreconditionError(
+          "a bidirectional model reads the whole sequence in one feed: reset "
+          "the session first");
+    }
+    block = tokens.size();
+  }
+  if (c.mask == MaskKind::kPrefix && history_.empty()) {
+    block = tokens.size();
+    prefix_len_ = tokens.size();
+  }
   const KvCacheView cache{keys_.data(), values_.data(), capacity_};
   size_t done = 0;
   while (done < tokens.size()) {
-    const size_t n = std::min(options_.max_block_tokens, tokens.size() - done);
+    const size_t n = std::min(block, tokens.size() - done);
     scratch_.Reserve(c, n, options_.num_threads);
     const bool last_block = done + n == tokens.size();
     float* out = all_logits ? all_logits + done * c.vocab_size : nullptr;
     if (out) {
       ForwardBlock(model_, cache, tokens.data() + done, n, history_.size(),
-                   pool_.get(), &scratch_, out, /*all_logits=*/true);
+                   prefix_len_, pool_.get(), &scratch_, out,
+                   /*all_logits=*/true);
       if (last_block) {
         std::copy(out + (n - 1) * c.vocab_size, out + n * c.vocab_size,
                   logits_.begin());
@@ -75,7 +91,7 @@ absl::Status Session::Feed(absl::Span<const int32_t> tokens,
       // Intermediate blocks only fill the cache; their logits go to the
       // session buffer and are overwritten by the next block.
       ForwardBlock(model_, cache, tokens.data() + done, n, history_.size(),
-                   pool_.get(), &scratch_, logits_.data(),
+                   prefix_len_, pool_.get(), &scratch_, logits_.data(),
                    /*all_logits=*/false);
     }
     history_.insert(history_.end(), tokens.begin() + done,
@@ -123,6 +139,7 @@ absl::StatusOr<StopReason> Session::Generate(Sampler* sampler,
 
 void Session::Reset() {
   history_.clear();
+  prefix_len_ = 0;
   has_logits_ = false;
 }
 

@@ -40,7 +40,9 @@ class Session {
   // Appends tokens to the context and runs them through the model. If
   // `all_logits` is non-null it receives [tokens.size(), vocab] logits.
   // InvalidArgument for ids outside the vocabulary; OutOfRange if the
-  // context would overflow (nothing is fed then).
+  // context would overflow (nothing is fed then). Bidirectional models take
+  // a whole sequence in one feed (FailedPrecondition after the first);
+  // prefix-LM models treat the first feed as the prefix.
   absl::Status Feed(absl::Span<const int32_t> tokens, float* all_logits);
 
   // Logits after the last fed token; empty before the first Feed.
@@ -72,6 +74,7 @@ class Session {
   std::vector<float> scratch_logits_;  // sampler's working copy
   bool has_logits_ = false;
   std::vector<int32_t> history_;
+  size_t prefix_len_ = 0;  // prefix-LM models: the first feed's length
 };
 
 }  // namespace wisp

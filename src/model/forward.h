@@ -32,21 +32,25 @@ class ForwardScratch {
 
  private:
   friend void ForwardBlock(const Model&, const KvCacheView&, const int32_t*,
-                           size_t, size_t, ThreadPool*, ForwardScratch*, float*,
-                           bool);
+                           size_t, size_t, size_t, ThreadPool*, ForwardScratch*,
+                           float*, bool);
   size_t max_tokens_ = 0;
-  std::vector<float> x_, xb_, q_, att_, hb_, hb2_, scores_;
+  std::vector<float> x_, xb_, q_, att_, hb_, hb2_, head_, scores_;
+  std::vector<int32_t> positions_;
 };
 
 // Runs tokens[0, n) at positions [start_pos, start_pos + n) and stores their
 // keys and values in `cache`. Requires start_pos + n <= cache.capacity,
 // n <= scratch->max_tokens() and every token < vocab_size (callers check).
+// Attention follows the config's mask: causal; bidirectional over the block
+// (then start_pos must be 0: the whole sequence comes at once); prefix: the
+// first `prefix_len` positions see each other, later ones are causal.
 // Writes logits: for all n tokens ([n, vocab]) if `all_logits`, else only for
 // the last one ([vocab]).
 void ForwardBlock(const Model& model, const KvCacheView& cache,
                   const int32_t* tokens, size_t n, size_t start_pos,
-                  ThreadPool* pool, ForwardScratch* scratch, float* logits,
-                  bool all_logits);
+                  size_t prefix_len, ThreadPool* pool, ForwardScratch* scratch,
+                  float* logits, bool all_logits);
 
 }  // namespace wisp
 

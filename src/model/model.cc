@@ -20,8 +20,7 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
         absl::StrCat(path, ": the file has no model config"));
   }
   absl::StatusOr<ModelWeights> weights = BindWeights(
-      f.config(), [&f](const std::string& name) { return f.Find(name); },
-      path);
+      f.config(), [&f](const std::string& name) { return f.Find(name); }, path);
   if (!weights.ok()) return weights.status();
   model->weights_ = std::move(*weights);
   const TokenizerData& tokenizer = model->file_->tokenizer();

@@ -27,8 +27,8 @@ class Binder {
                        absl::StrJoin(shape, ", "), "]"));
     } else if (t->dtype != DType::kF32) {
       status_ = absl::UnimplementedError(
-          absl::StrCat(where_, ": tensor '", name, "' is ",
-                       DTypeName(t->dtype), "; this build runs f32 weights"));
+          absl::StrCat(where_, ": tensor '", name, "' is ", DTypeName(t->dtype),
+                       "; this build runs f32 weights"));
     } else if (reinterpret_cast<uintptr_t>(t->data) % alignof(float) != 0) {
       status_ = absl::DataLossError(
           absl::StrCat(where_, ": tensor '", name, "' is misaligned"));
@@ -49,38 +49,65 @@ class Binder {
 absl::StatusOr<ModelWeights> BindWeights(const ModelConfig& c,
                                          const TensorLookup& lookup,
                                          const std::string& where) {
-  if (c.norm != NormKind::kRmsNorm || c.positions != PositionKind::kRotary ||
-      c.mlp != MlpKind::kSwiGLU || c.mask != MaskKind::kCausal) {
-    return absl::UnimplementedError(
-        absl::StrCat(where,
-                     ": this build runs the LLaMA family (rmsnorm, rotary, "
-                     "swiglu, causal); the file asks for ",
-                     NormKindName(c.norm), ", ", PositionKindName(c.positions),
-                     ", ", MlpKindName(c.mlp), ", ", MaskKindName(c.mask)));
-  }
   const uint64_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
+  const bool layer_norm = c.norm == NormKind::kLayerNorm;
+  const bool swiglu = c.mlp == MlpKind::kSwiGLU;
   ModelWeights w;
   Binder b(lookup, where);
+  // A norm: its weight, and its shift when it is a LayerNorm.
+  auto bind_norm = [&](const std::string& name, const float** weight,
+                       const float** bias) {
+    b.Bind(name, {dim}, weight);
+    if (layer_norm) b.Bind(TensorNames::Bias(name), {dim}, bias);
+  };
+  // A linear layer [out, in] and, with linear_bias, its bias [out].
+  auto bind_linear = [&](const std::string& name, uint64_t out, uint64_t in,
+                         const float** weight, const float** bias) {
+    b.Bind(name, {out, in}, weight);
+    if (c.linear_bias) b.Bind(TensorNames::Bias(name), {out}, bias);
+  };
   b.Bind(TensorNames::TokenEmbedding(), {c.vocab_size, dim},
          &w.token_embedding);
+  if (c.positions == PositionKind::kLearned) {
+    b.Bind(TensorNames::PositionEmbedding(), {c.max_seq_len, dim},
+           &w.position_embedding);
+  }
+  if (c.embedding_norm) {
+    bind_norm(TensorNames::EmbeddingNorm(), &w.embedding_norm,
+              &w.embedding_norm_bias);
+  }
   w.layers.resize(c.n_layers);
   for (uint32_t l = 0; l < c.n_layers; ++l) {
     LayerWeights& lw = w.layers[l];
-    b.Bind(TensorNames::AttentionNorm(l), {dim}, &lw.attention_norm);
-    b.Bind(TensorNames::Wq(l), {dim, dim}, &lw.wq);
-    b.Bind(TensorNames::Wk(l), {kv_dim, dim}, &lw.wk);
-    b.Bind(TensorNames::Wv(l), {kv_dim, dim}, &lw.wv);
-    b.Bind(TensorNames::Wo(l), {dim, dim}, &lw.wo);
-    b.Bind(TensorNames::FfnNorm(l), {dim}, &lw.ffn_norm);
-    b.Bind(TensorNames::W1(l), {hidden, dim}, &lw.w1);
-    b.Bind(TensorNames::W2(l), {dim, hidden}, &lw.w2);
-    b.Bind(TensorNames::W3(l), {hidden, dim}, &lw.w3);
+    bind_norm(TensorNames::AttentionNorm(l), &lw.attention_norm,
+              &lw.attention_norm_bias);
+    bind_linear(TensorNames::Wq(l), dim, dim, &lw.wq, &lw.wq_bias);
+    bind_linear(TensorNames::Wk(l), kv_dim, dim, &lw.wk, &lw.wk_bias);
+    bind_linear(TensorNames::Wv(l), kv_dim, dim, &lw.wv, &lw.wv_bias);
+    bind_linear(TensorNames::Wo(l), dim, dim, &lw.wo, &lw.wo_bias);
+    bind_norm(TensorNames::FfnNorm(l), &lw.ffn_norm, &lw.ffn_norm_bias);
+    bind_linear(TensorNames::W1(l), hidden, dim, &lw.w1, &lw.w1_bias);
+    bind_linear(TensorNames::W2(l), dim, hidden, &lw.w2, &lw.w2_bias);
+    if (swiglu)
+      bind_linear(TensorNames::W3(l), hidden, dim, &lw.w3, &lw.w3_bias);
   }
-  b.Bind(TensorNames::FinalNorm(), {dim}, &w.final_norm);
+  if (c.final_norm) {
+    bind_norm(TensorNames::FinalNorm(), &w.final_norm, &w.final_norm_bias);
+  }
+  if (c.mlm_head) {
+    bind_linear(TensorNames::MlmDense(), dim, dim, &w.mlm_dense,
+                &w.mlm_dense_bias);
+    bind_norm(TensorNames::MlmNorm(), &w.mlm_norm, &w.mlm_norm_bias);
+  }
   if (c.tied_embeddings) {
     w.output = w.token_embedding;
   } else {
     b.Bind(TensorNames::Output(), {c.vocab_size, dim}, &w.output);
+  }
+  // The decoder bias is optional in every family (BERT has one).
+  if (lookup(TensorNames::Bias(TensorNames::Output()))) {
+    b.Bind(TensorNames::Bias(TensorNames::Output()), {c.vocab_size},
+           &w.output_bias);
   }
   if (!b.status().ok()) return b.status();
   return w;

@@ -17,25 +17,43 @@ namespace wisp {
 // gradients, which have exactly the same structure.
 template <class T>
 struct LayerTensors {
-  T* attention_norm = nullptr;  // [dim]
-  T* wq = nullptr;              // [dim, dim]
-  T* wk = nullptr;              // [kv_dim, dim]
-  T* wv = nullptr;              // [kv_dim, dim]
-  T* wo = nullptr;              // [dim, dim]
-  T* ffn_norm = nullptr;        // [dim]
-  T* w1 = nullptr;              // [hidden, dim] gate
-  T* w2 = nullptr;              // [dim, hidden] down
-  T* w3 = nullptr;              // [hidden, dim] up
+  T* attention_norm = nullptr;       // [dim]
+  T* attention_norm_bias = nullptr;  // [dim], LayerNorm only
+  T* wq = nullptr;                   // [dim, dim]
+  T* wk = nullptr;                   // [kv_dim, dim]
+  T* wv = nullptr;                   // [kv_dim, dim]
+  T* wo = nullptr;                   // [dim, dim]
+  T* wq_bias = nullptr;   // [dim]; the linear biases exist when linear_bias
+  T* wk_bias = nullptr;   // [kv_dim]
+  T* wv_bias = nullptr;   // [kv_dim]
+  T* wo_bias = nullptr;   // [dim]
+  T* ffn_norm = nullptr;  // [dim]
+  T* ffn_norm_bias = nullptr;  // [dim], LayerNorm only
+  T* w1 = nullptr;             // [hidden, dim]: SwiGLU gate or GELU MLP input
+  T* w2 = nullptr;             // [dim, hidden]: down projection
+  T* w3 = nullptr;             // [hidden, dim]: SwiGLU up; null for GELU
+  T* w1_bias = nullptr;        // [hidden]
+  T* w2_bias = nullptr;        // [dim]
+  T* w3_bias = nullptr;        // [hidden]
 };
 
 template <class T>
 struct ModelTensors {
-  T* token_embedding = nullptr;  // [vocab, dim]
+  T* token_embedding = nullptr;     // [vocab, dim]
+  T* position_embedding = nullptr;  // [max_seq_len, dim], learned positions
+  T* embedding_norm = nullptr;      // [dim], BERT
+  T* embedding_norm_bias = nullptr;
   std::vector<LayerTensors<T>> layers;
-  T* final_norm = nullptr;  // [dim]
+  T* final_norm = nullptr;  // [dim], when final_norm
+  T* final_norm_bias = nullptr;
+  T* mlm_dense = nullptr;  // [dim, dim], the masked-LM head
+  T* mlm_dense_bias = nullptr;
+  T* mlm_norm = nullptr;  // [dim]
+  T* mlm_norm_bias = nullptr;
   // [vocab, dim]; the same pointer as token_embedding when the classifier is
   // tied (so its gradient lands in the embedding's).
   T* output = nullptr;
+  T* output_bias = nullptr;  // [vocab], BERT's decoder bias
 };
 
 using LayerWeights = LayerTensors<const float>;

@@ -9,21 +9,34 @@ namespace wisp {
 
 LossSum EvaluateWindows(TrainGraph& graph, const ModelWeights& weights,
                         const Dataset& data, size_t first, size_t count,
-                        size_t batch, ThreadPool* pool) {
+                        size_t batch, const ObjectiveOptions& objective,
+                        uint64_t seed, ThreadPool* pool) {
   const size_t T = data.seq();
-  std::vector<int32_t> inputs(batch * T), targets(batch * T);
+  std::vector<int32_t> inputs(batch * T), targets(batch * T), lengths(batch),
+      prefixes(batch);
+  Rng rng(seed);
   LossSum total;
   for (size_t w = first; w < first + count; w += batch) {
     const size_t rows = std::min(batch, first + count - w);
     for (size_t r = 0; r < rows; ++r) {
-      data.Window(w + r, inputs.data() + r * T, targets.data() + r * T);
+      data.Window(w + r, inputs.data() + r * T, targets.data() + r * T,
+                  &lengths[r], &prefixes[r]);
     }
-    const LossSum loss =
-        graph.Forward(weights, {inputs.data(), targets.data(), rows, T}, pool);
+    ApplyObjective(objective, &rng, rows, T, inputs.data(), targets.data(),
+                   lengths.data(), prefixes.data());
+    const LossSum loss = graph.Forward(weights,
+                                       {inputs.data(), targets.data(), rows, T,
+                                        lengths.data(), prefixes.data()},
+                                       pool);
     total.sum += loss.sum;
     total.count += loss.count;
   }
   return total;
+}
+
+int32_t DefaultMaskToken(const Model& model) {
+  const TokenizerData& t = model.file().tokenizer();
+  return t.mask_id >= 0 ? t.mask_id : t.eos_id;
 }
 
 absl::StatusOr<LossSum> EvaluateText(const Model& model, std::string_view text,
@@ -42,19 +55,28 @@ absl::StatusOr<LossSum> EvaluateText(const Model& model, std::string_view text,
   if (model.tokenizer() == nullptr) {
     return absl::UnimplementedError("the model has no tokenizer");
   }
-  std::vector<int32_t> tokens;
-  absl::Status encoded = model.tokenizer()->Encode(text, true, false, &tokens);
-  if (!encoded.ok()) return encoded;
+  ObjectiveOptions objective;
+  objective.objective = options.objective;
+  objective.mask_token =
+      options.mask_token >= 0 ? options.mask_token : DefaultMaskToken(model);
+  objective.vocab_size = static_cast<int32_t>(c.vocab_size);
+  absl::Status valid = ValidateObjective(objective);
+  if (!valid.ok()) return valid;
+  TextDataOptions data_options;
+  data_options.seq_len = options.seq_len;
+  data_options.objective = options.objective;
+  data_options.prefix_separator = options.prefix_separator;
   absl::StatusOr<Dataset> data =
-      Dataset::Create(std::move(tokens), options.seq_len, 0.0f, 0);
+      DatasetFromText(*model.tokenizer(), text, data_options);
   if (!data.ok()) return data.status();
   std::unique_ptr<ThreadPool> pool;
   if (options.num_threads > 1) {
     pool = std::make_unique<ThreadPool>(options.num_threads);
   }
-  TrainGraph graph(model);
+  TrainGraph graph(model, MaskFor(options.objective, c.mask));
   return EvaluateWindows(graph, model.weights(), *data, 0,
-                         data->train_windows(), options.batch_size, pool.get());
+                         data->train_windows(), options.batch_size, objective,
+                         kEvalSeed, pool.get());
 }
 
 }  // namespace wisp

@@ -79,16 +79,42 @@ absl::StatusOr<ModelGradients> Parameters::BindMutable(
   absl::StatusOr<ModelWeights> bound = Bind(config);
   if (!bound.ok()) return bound.status();
   // The buffer is ours and writable; Bind only typed it const.
-  auto mutable_ptr = [](const float* p) { return const_cast<float*>(p); };
+  auto m = [](const float* p) { return const_cast<float*>(p); };
+  const ModelWeights& w = *bound;
   ModelGradients g;
-  g.token_embedding = mutable_ptr(bound->token_embedding);
-  g.final_norm = mutable_ptr(bound->final_norm);
-  g.output = mutable_ptr(bound->output);
-  for (const LayerWeights& l : bound->layers) {
-    g.layers.push_back({mutable_ptr(l.attention_norm), mutable_ptr(l.wq),
-                        mutable_ptr(l.wk), mutable_ptr(l.wv), mutable_ptr(l.wo),
-                        mutable_ptr(l.ffn_norm), mutable_ptr(l.w1),
-                        mutable_ptr(l.w2), mutable_ptr(l.w3)});
+  g.token_embedding = m(w.token_embedding);
+  g.position_embedding = m(w.position_embedding);
+  g.embedding_norm = m(w.embedding_norm);
+  g.embedding_norm_bias = m(w.embedding_norm_bias);
+  g.final_norm = m(w.final_norm);
+  g.final_norm_bias = m(w.final_norm_bias);
+  g.mlm_dense = m(w.mlm_dense);
+  g.mlm_dense_bias = m(w.mlm_dense_bias);
+  g.mlm_norm = m(w.mlm_norm);
+  g.mlm_norm_bias = m(w.mlm_norm_bias);
+  g.output = m(w.output);
+  g.output_bias = m(w.output_bias);
+  for (const LayerWeights& l : w.layers) {
+    LayerTensors<float> gl;
+    gl.attention_norm = m(l.attention_norm);
+    gl.attention_norm_bias = m(l.attention_norm_bias);
+    gl.wq = m(l.wq);
+    gl.wk = m(l.wk);
+    gl.wv = m(l.wv);
+    gl.wo = m(l.wo);
+    gl.wq_bias = m(l.wq_bias);
+    gl.wk_bias = m(l.wk_bias);
+    gl.wv_bias = m(l.wv_bias);
+    gl.wo_bias = m(l.wo_bias);
+    gl.ffn_norm = m(l.ffn_norm);
+    gl.ffn_norm_bias = m(l.ffn_norm_bias);
+    gl.w1 = m(l.w1);
+    gl.w2 = m(l.w2);
+    gl.w3 = m(l.w3);
+    gl.w1_bias = m(l.w1_bias);
+    gl.w2_bias = m(l.w2_bias);
+    gl.w3_bias = m(l.w3_bias);
+    g.layers.push_back(gl);
   }
   return g;
 }

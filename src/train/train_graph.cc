@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
+#include "src/model/blocks.h"
 
 namespace wisp {
 namespace {
@@ -21,6 +23,20 @@ void ParallelRows(ThreadPool* pool, size_t rows, size_t min_chunk,
   }
 }
 
+template <class Fn>
+void RunTasks(ThreadPool* pool, size_t tasks, const Fn& fn) {
+  if (pool) {
+    pool->Run(tasks, fn);
+  } else {
+    for (size_t t = 0; t < tasks; ++t) fn(t, 0);
+  }
+}
+
+kernels::GeluKind GeluOf(const ModelConfig& c) {
+  return c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
+                                     : kernels::GeluKind::kErf;
+}
+
 }  // namespace
 
 void TrainGraph::Reserve(size_t batch, size_t seq) {
@@ -30,21 +46,50 @@ void TrainGraph::Reserve(size_t batch, size_t seq) {
   const ModelConfig& c = model_.config();
   const size_t rows = batch * seq, L = c.n_layers, D = c.dim;
   const size_t kv = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
+  const bool post = c.norm_position == NormPosition::kPost;
+  const bool ln = c.norm == NormKind::kLayerNorm;
+  auto size = [](std::vector<float>* v, size_t n) { v->assign(n, 0.0f); };
+  positions_.assign(rows, 0);
   residual_.assign((L + 1) * rows * D, 0.0f);
-  for (auto* v : {&xn1_, &q_, &att_, &xmid_, &xn2_}) v->assign(L * rows * D, 0);
-  for (auto* v : {&rstd1_, &rstd2_}) v->assign(L * rows, 0);
-  for (auto* v : {&k_, &v_}) v->assign(L * rows * kv, 0);
-  for (auto* v : {&gate_, &up_, &hidden_}) v->assign(L * rows * H, 0);
-  probs_.assign(L * batch * c.n_heads * seq * seq, 0.0f);
-  xnf_.assign(rows * D, 0);
-  rstdf_.assign(rows, 0);
-  logits_.assign(rows * V, 0);
-  losses_.assign(rows, 0);
-  for (auto* v : {&dres_, &dxmid_, &dx_, &dq_, &datt_}) v->assign(rows * D, 0);
-  for (auto* v : {&dk_, &dv_}) v->assign(rows * kv, 0);
-  for (auto* v : {&dhidden_, &dgate_, &dup_}) v->assign(rows * H, 0);
-  dlogits_.assign(rows * V, 0);
-  dp_.assign(seq * c.n_heads * batch, 0);
+  for (auto* v : {&q_, &att_, &xmid_}) size(v, L * rows * D);
+  // Pre-norm keeps the norms' outputs; post-norm their inputs (the sums).
+  for (auto* v : {&xn1_, &xn2_}) size(v, post ? 0 : L * rows * D);
+  for (auto* v : {&s1_, &s2_}) size(v, post ? L * rows * D : 0);
+  for (auto* v : {&rstd1_, &rstd2_}) size(v, L * rows);
+  for (auto* v : {&mean1_, &mean2_}) size(v, ln ? L * rows : 0);
+  for (auto* v : {&k_, &v_}) size(v, L * rows * kv);
+  for (auto* v : {&gate_, &hidden_}) size(v, L * rows * H);
+  size(&up_, c.mlp == MlpKind::kSwiGLU ? L * rows * H : 0);
+  size(&probs_, L * batch * c.n_heads * seq * seq);
+  size(&emb_in_, c.embedding_norm ? rows * D : 0);
+  for (auto* v : {&emb_mean_, &emb_rstd_}) size(v, c.embedding_norm ? rows : 0);
+  size(&final_out_, c.final_norm ? rows * D : 0);
+  for (auto* v : {&final_mean_, &final_rstd_}) size(v, c.final_norm ? rows : 0);
+  for (auto* v : {&mlm_pre_, &mlm_act_, &mlm_out_}) {
+    size(v, c.mlm_head ? rows * D : 0);
+  }
+  for (auto* v : {&mlm_mean_, &mlm_rstd_}) size(v, c.mlm_head ? rows : 0);
+  size(&logits_, rows * V);
+  size(&losses_, rows);
+  for (auto* v : {&dres_, &dxmid_, &dx_, &dx2_, &dq_, &datt_}) {
+    size(v, rows * D);
+  }
+  for (auto* v : {&dk_, &dv_}) size(v, rows * kv);
+  for (auto* v : {&dhidden_, &dgate_, &dup_}) size(v, rows * H);
+  size(&dlogits_, rows * V);
+  size(&dp_, seq * c.n_kv_heads * batch);
+}
+
+size_t TrainGraph::KeysFor(const TrainBatch& b, size_t seq_index,
+                           size_t t) const {
+  const size_t length =
+      b.lengths ? std::clamp<size_t>(b.lengths[seq_index], 1, b.seq) : b.seq;
+  const size_t prefix =
+      b.prefix_lengths ? std::min<size_t>(b.prefix_lengths[seq_index], length)
+                       : 0;
+  // Queries in the end padding still attend (to real keys under
+  // bidirectional masks) so that their unused outputs stay finite.
+  return std::clamp<size_t>(VisibleKeys(mask_, t, length, prefix), 1, b.seq);
 }
 
 void TrainGraph::Rope(float* x, size_t rows, size_t seq, size_t heads,
@@ -65,74 +110,64 @@ void TrainGraph::Rope(float* x, size_t rows, size_t seq, size_t heads,
   }
 }
 
-void TrainGraph::Attention(size_t l, size_t batch, size_t seq,
+void TrainGraph::Attention(size_t l, const TrainBatch& batch,
                            ThreadPool* pool) {
   const ModelConfig& c = model_.config();
-  const size_t rows = batch * seq, D = c.dim, kv = c.kv_dim();
-  const size_t hd = c.head_dim(), H = c.n_heads, group = H / c.n_kv_heads;
+  const size_t B = batch.batch, T = batch.seq, rows = B * T;
+  const size_t D = c.dim, kv = c.kv_dim(), hd = c.head_dim(), H = c.n_heads;
+  const size_t group = H / c.n_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const float* q = q_.data() + l * rows * D;
   const float* k = k_.data() + l * rows * kv;
   const float* v = v_.data() + l * rows * kv;
-  float* probs = probs_.data() + l * batch * H * seq * seq;
+  float* probs = probs_.data() + l * B * H * T * T;
   float* out = att_.data() + l * rows * D;
-  auto attend = [&](size_t task, size_t) {
-    const size_t b = task / (H * seq), h = (task / seq) % H, t = task % seq;
-    const size_t kv_offset = b * seq * kv + (h / group) * hd;
-    kernels::AttentionQuery(q + (b * seq + t) * D + h * hd, k + kv_offset,
-                            v + kv_offset, t + 1, hd, kv, scale,
-                            probs + ((b * H + h) * seq + t) * seq,
-                            out + (b * seq + t) * D + h * hd);
-  };
-  const size_t tasks = batch * H * seq;
-  if (pool) {
-    pool->Run(tasks, attend);
-  } else {
-    for (size_t t = 0; t < tasks; ++t) attend(t, 0);
-  }
+  RunTasks(pool, B * H * T, [&](size_t task, size_t) {
+    const size_t b = task / (H * T), h = (task / T) % H, t = task % T;
+    const size_t kv_offset = b * T * kv + (h / group) * hd;
+    kernels::AttentionQuery(q + (b * T + t) * D + h * hd, k + kv_offset,
+                            v + kv_offset, KeysFor(batch, b, t), hd, kv, scale,
+                            probs + ((b * H + h) * T + t) * T,
+                            out + (b * T + t) * D + h * hd);
+  });
 }
 
-void TrainGraph::AttentionBackward(size_t l, size_t batch, size_t seq,
+void TrainGraph::AttentionBackward(size_t l, const TrainBatch& batch,
                                    ThreadPool* pool) {
   const ModelConfig& c = model_.config();
-  const size_t rows = batch * seq, D = c.dim, kv = c.kv_dim();
-  const size_t hd = c.head_dim(), H = c.n_heads, KVH = c.n_kv_heads;
-  const size_t group = H / KVH;
+  const size_t B = batch.batch, T = batch.seq, rows = B * T;
+  const size_t D = c.dim, kv = c.kv_dim(), hd = c.head_dim(), H = c.n_heads;
+  const size_t KVH = c.n_kv_heads, group = H / KVH;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const float* q = q_.data() + l * rows * D;
   const float* k = k_.data() + l * rows * kv;
   const float* v = v_.data() + l * rows * kv;
-  const float* probs = probs_.data() + l * batch * H * seq * seq;
+  const float* probs = probs_.data() + l * B * H * T * T;
   std::fill(dq_.begin(), dq_.end(), 0.0f);
   std::fill(dk_.begin(), dk_.end(), 0.0f);
   std::fill(dv_.begin(), dv_.end(), 0.0f);
   // One task per (sequence, KV head): it alone writes that head's dK and dV
   // rows and its query heads' dQ rows, so no two tasks touch the same memory.
-  auto backward = [&](size_t task, size_t) {
+  RunTasks(pool, B * KVH, [&](size_t task, size_t) {
     const size_t b = task / KVH, kvh = task % KVH;
-    const size_t kv_offset = b * seq * kv + kvh * hd;
-    float* dp = dp_.data() + task * seq;
+    const size_t kv_offset = b * T * kv + kvh * hd;
+    float* dp = dp_.data() + task * T;
     for (size_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-      for (size_t t = 0; t < seq; ++t) {
-        const size_t row = (b * seq + t) * D + h * hd;
+      for (size_t t = 0; t < T; ++t) {
+        const size_t row = (b * T + t) * D + h * hd;
         kernels::AttentionQueryBackward(
             datt_.data() + row, q + row, k + kv_offset, v + kv_offset,
-            probs + ((b * H + h) * seq + t) * seq, t + 1, hd, kv, scale, dp,
-            dq_.data() + row, dk_.data() + kv_offset, dv_.data() + kv_offset);
+            probs + ((b * H + h) * T + t) * T, KeysFor(batch, b, t), hd, kv,
+            scale, dp, dq_.data() + row, dk_.data() + kv_offset,
+            dv_.data() + kv_offset);
       }
     }
-  };
-  const size_t tasks = batch * KVH;
-  if (pool) {
-    pool->Run(tasks, backward);
-  } else {
-    for (size_t t = 0; t < tasks; ++t) backward(t, 0);
-  }
+  });
 }
 
 void TrainGraph::MatMulBackward(const float* dy, const float* x, const float* w,
                                 float* dx, bool accumulate_dx, float* dw,
-                                size_t m, size_t k, size_t n,
+                                float* dbias, size_t m, size_t k, size_t n,
                                 ThreadPool* pool) {
   // Both products go through the tuned forward GEMM on transposed operands:
   // the transposes cost O(mn + nk + mk), the products O(mnk).
@@ -150,6 +185,43 @@ void TrainGraph::MatMulBackward(const float* dy, const float* x, const float* w,
   kernels::MatMul(transposed_a_.data(), transposed_b_.data(), nullptr,
                   product_.data(), n, m, k, pool);
   kernels::AddInPlace(dw, product_.data(), n * k);
+  if (dbias != nullptr) kernels::BiasBackward(dy, dbias, m, n);
+}
+
+void TrainGraph::NormBackward(const float* dy, const float* x,
+                              const float* weight, const float* mean,
+                              const float* rstd, float* dx, float* dweight,
+                              float* dbias, size_t rows) {
+  const ModelConfig& c = model_.config();
+  if (c.norm == NormKind::kLayerNorm) {
+    kernels::LayerNormBackward(dy, x, weight, mean, rstd, dx, dweight, dbias,
+                               rows, c.dim);
+  } else {
+    kernels::RmsNormBackward(dy, x, weight, rstd, dx, dweight, rows, c.dim);
+  }
+}
+
+void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
+                             const LayerWeights& lw, LayerTensors<float>& lg,
+                             float* dx, ThreadPool* pool) {
+  const ModelConfig& c = model_.config();
+  const size_t rows = batch_ * seq_, D = c.dim, H = c.hidden_dim;
+  const float* gate = gate_.data() + l * rows * H;
+  MatMulBackward(dout, hidden_.data() + l * rows * H, lw.w2, dhidden_.data(),
+                 false, lg.w2, lg.w2_bias, rows, H, D, pool);
+  if (c.mlp == MlpKind::kSwiGLU) {
+    kernels::SwiGLUBackward(dhidden_.data(), gate, up_.data() + l * rows * H,
+                            dgate_.data(), dup_.data(), rows * H);
+    MatMulBackward(dgate_.data(), in, lw.w1, dx, false, lg.w1, lg.w1_bias, rows,
+                   D, H, pool);
+    MatMulBackward(dup_.data(), in, lw.w3, dx, true, lg.w3, lg.w3_bias, rows, D,
+                   H, pool);
+  } else {
+    kernels::GeluBackward(GeluOf(c), gate, dhidden_.data(), dgate_.data(),
+                          rows * H);
+    MatMulBackward(dgate_.data(), in, lw.w1, dx, false, lg.w1, lg.w1_bias, rows,
+                   D, H, pool);
+  }
 }
 
 LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
@@ -158,48 +230,79 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
   const ModelConfig& c = model_.config();
   const size_t B = batch.batch, T = batch.seq, rows = B * T;
   const size_t D = c.dim, kv = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
-  for (size_t i = 0; i < rows; ++i) {
-    std::memcpy(residual_.data() + i * D,
-                w.token_embedding + size_t(batch.inputs[i]) * D,
-                D * sizeof(float));
+  const bool post = c.norm_position == NormPosition::kPost;
+  const bool ln = c.norm == NormKind::kLayerNorm;
+  for (size_t i = 0; i < rows; ++i) positions_[i] = static_cast<int32_t>(i % T);
+  if (c.embedding_norm) {
+    EmbedTokens(c, w, batch.inputs, positions_.data(), rows, emb_in_.data());
+    ApplyNorm(c, w.embedding_norm, w.embedding_norm_bias, emb_in_.data(),
+              residual_.data(), emb_mean_.data(), emb_rstd_.data(), rows);
+  } else {
+    EmbedTokens(c, w, batch.inputs, positions_.data(), rows, residual_.data());
   }
   for (size_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
     const float* x = residual_.data() + l * rows * D;
-    float* xn1 = xn1_.data() + l * rows * D;
+    float* mean1 = ln ? mean1_.data() + l * rows : nullptr;
+    float* mean2 = ln ? mean2_.data() + l * rows : nullptr;
+    float* rstd1 = rstd1_.data() + l * rows;
+    float* rstd2 = rstd2_.data() + l * rows;
+    const float* attn_in = x;
+    if (!post) {
+      float* xn1 = xn1_.data() + l * rows * D;
+      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, xn1, mean1,
+                rstd1, rows);
+      attn_in = xn1;
+    }
     float* q = q_.data() + l * rows * D;
     float* k = k_.data() + l * rows * kv;
     float* v = v_.data() + l * rows * kv;
-    kernels::RmsNormForward(x, lw.attention_norm, c.norm_eps, xn1,
-                            rstd1_.data() + l * rows, rows, D);
-    kernels::MatMul(xn1, lw.wq, nullptr, q, rows, D, D, pool);
-    kernels::MatMul(xn1, lw.wk, nullptr, k, rows, D, kv, pool);
-    kernels::MatMul(xn1, lw.wv, nullptr, v, rows, D, kv, pool);
-    Rope(q, rows, T, c.n_heads, false);
-    Rope(k, rows, T, c.n_kv_heads, false);
-    Attention(l, B, T, pool);
+    kernels::MatMul(attn_in, lw.wq, lw.wq_bias, q, rows, D, D, pool);
+    kernels::MatMul(attn_in, lw.wk, lw.wk_bias, k, rows, D, kv, pool);
+    kernels::MatMul(attn_in, lw.wv, lw.wv_bias, v, rows, D, kv, pool);
+    if (c.positions == PositionKind::kRotary) {
+      Rope(q, rows, T, c.n_heads, false);
+      Rope(k, rows, T, c.n_kv_heads, false);
+    }
+    Attention(l, batch, pool);
+    // sum1 = x + attention output: xmid for pre-norm, LN1's input for post.
     float* xmid = xmid_.data() + l * rows * D;
-    kernels::MatMul(att_.data() + l * rows * D, lw.wo, nullptr, xmid, rows, D,
-                    D, pool);
-    kernels::AddInPlace(xmid, x, rows * D);
-    float* xn2 = xn2_.data() + l * rows * D;
-    kernels::RmsNormForward(xmid, lw.ffn_norm, c.norm_eps, xn2,
-                            rstd2_.data() + l * rows, rows, D);
-    float* gate = gate_.data() + l * rows * H;
-    float* up = up_.data() + l * rows * H;
-    float* hidden = hidden_.data() + l * rows * H;
-    kernels::MatMul(xn2, lw.w1, nullptr, gate, rows, D, H, pool);
-    kernels::MatMul(xn2, lw.w3, nullptr, up, rows, D, H, pool);
-    kernels::SwiGLU(gate, up, hidden, rows * H);
+    float* sum1 = post ? s1_.data() + l * rows * D : xmid;
+    kernels::MatMul(att_.data() + l * rows * D, lw.wo, lw.wo_bias, sum1, rows,
+                    D, D, pool);
+    kernels::AddInPlace(sum1, x, rows * D);
+    const float* mlp_in = xmid;
+    if (post) {
+      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, sum1, xmid, mean1,
+                rstd1, rows);
+    } else {
+      float* xn2 = xn2_.data() + l * rows * D;
+      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xmid, xn2, mean2, rstd2,
+                rows);
+      mlp_in = xn2;
+    }
     float* next = residual_.data() + (l + 1) * rows * D;
-    kernels::MatMul(hidden, lw.w2, nullptr, next, rows, H, D, pool);
-    kernels::AddInPlace(next, xmid, rows * D);
+    float* sum2 = post ? s2_.data() + l * rows * D : next;
+    MlpForward(c, lw, mlp_in, rows, gate_.data() + l * rows * H,
+               up_.empty() ? nullptr : up_.data() + l * rows * H,
+               hidden_.data() + l * rows * H, sum2, pool);
+    kernels::AddInPlace(sum2, xmid, rows * D);
+    if (post) {
+      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2,
+                rows);
+    }
   }
-  kernels::RmsNormForward(residual_.data() + c.n_layers * rows * D,
-                          w.final_norm, c.norm_eps, xnf_.data(), rstdf_.data(),
-                          rows, D);
-  kernels::MatMul(xnf_.data(), w.output, nullptr, logits_.data(), rows, D, V,
-                  pool);
+  HeadBuffers head;
+  head.final_out = final_out_.data();
+  head.final_mean = final_mean_.empty() ? nullptr : final_mean_.data();
+  head.final_rstd = final_rstd_.data();
+  head.mlm_pre = mlm_pre_.data();
+  head.mlm_act = mlm_act_.data();
+  head.mlm_out = mlm_out_.data();
+  head.mlm_mean = mlm_mean_.empty() ? nullptr : mlm_mean_.data();
+  head.mlm_rstd = mlm_rstd_.data();
+  classifier_in_ = HeadForward(c, w, residual_.data() + c.n_layers * rows * D,
+                               rows, head, logits_.data(), pool);
   ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const int32_t target = batch.targets[i];
@@ -223,7 +326,9 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
                           ThreadPool* pool) {
   const ModelConfig& c = model_.config();
   const size_t B = batch.batch, T = batch.seq, rows = B * T;
-  const size_t D = c.dim, kv = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
+  const size_t D = c.dim, kv = c.kv_dim(), V = c.vocab_size;
+  const bool post = c.norm_position == NormPosition::kPost;
+  const bool ln = c.norm == NormKind::kLayerNorm;
   ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       float* dlogits = dlogits_.data() + i * V;
@@ -236,55 +341,104 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
       }
     }
   });
-  // Classifier, then the final norm.
-  MatMulBackward(dlogits_.data(), xnf_.data(), w.output, dx_.data(), false,
-                 g->output, rows, D, V, pool);
-  std::fill(dres_.begin(), dres_.end(), 0.0f);
-  kernels::RmsNormBackward(dx_.data(), residual_.data() + c.n_layers * rows * D,
-                           w.final_norm, rstdf_.data(), dres_.data(),
-                           g->final_norm, rows, D);
+  // The head, from the classifier back to the last layer's output, whose
+  // gradient ends in dres_.
+  const float* last = residual_.data() + c.n_layers * rows * D;
+  MatMulBackward(dlogits_.data(), classifier_in_, w.output, dx_.data(), false,
+                 g->output, g->output_bias, rows, D, V, pool);
+  if (c.mlm_head) {
+    std::fill(dx2_.begin(), dx2_.end(), 0.0f);
+    NormBackward(dx_.data(), mlm_act_.data(), w.mlm_norm,
+                 mlm_mean_.empty() ? nullptr : mlm_mean_.data(),
+                 mlm_rstd_.data(), dx2_.data(), g->mlm_norm, g->mlm_norm_bias,
+                 rows);
+    kernels::GeluBackward(GeluOf(c), mlm_pre_.data(), dx2_.data(), dx2_.data(),
+                          rows * D);
+    const float* mlm_in = c.final_norm ? final_out_.data() : last;
+    MatMulBackward(dx2_.data(), mlm_in, w.mlm_dense, dx_.data(), false,
+                   g->mlm_dense, g->mlm_dense_bias, rows, D, D, pool);
+  }
+  if (c.final_norm) {
+    std::fill(dres_.begin(), dres_.end(), 0.0f);
+    NormBackward(dx_.data(), last, w.final_norm,
+                 final_mean_.empty() ? nullptr : final_mean_.data(),
+                 final_rstd_.data(), dres_.data(), g->final_norm,
+                 g->final_norm_bias, rows);
+  } else {
+    std::copy(dx_.begin(), dx_.end(), dres_.begin());
+  }
 
   for (size_t l = c.n_layers; l-- > 0;) {
     const LayerWeights& lw = w.layers[l];
     LayerTensors<float>& lg = g->layers[l];
     const float* x = residual_.data() + l * rows * D;
     const float* xmid = xmid_.data() + l * rows * D;
-    // residual[l + 1] = xmid + swiglu(xn2 W1^T, xn2 W3^T) W2^T
-    std::copy(dres_.begin(), dres_.end(), dxmid_.begin());
-    MatMulBackward(dres_.data(), hidden_.data() + l * rows * H, lw.w2,
-                   dhidden_.data(), false, lg.w2, rows, H, D, pool);
-    kernels::SwiGLUBackward(dhidden_.data(), gate_.data() + l * rows * H,
-                            up_.data() + l * rows * H, dgate_.data(),
-                            dup_.data(), rows * H);
-    const float* xn2 = xn2_.data() + l * rows * D;
-    MatMulBackward(dgate_.data(), xn2, lw.w1, dx_.data(), false, lg.w1, rows, D,
-                   H, pool);
-    MatMulBackward(dup_.data(), xn2, lw.w3, dx_.data(), true, lg.w3, rows, D, H,
-                   pool);
-    kernels::RmsNormBackward(dx_.data(), xmid, lw.ffn_norm,
-                             rstd2_.data() + l * rows, dxmid_.data(),
-                             lg.ffn_norm, rows, D);
-    // xmid = x + attention(rope(xn1 Wq^T), rope(xn1 Wk^T), xn1 Wv^T) Wo^T
-    std::copy(dxmid_.begin(), dxmid_.end(), dres_.begin());
-    MatMulBackward(dxmid_.data(), att_.data() + l * rows * D, lw.wo,
-                   datt_.data(), false, lg.wo, rows, D, D, pool);
-    AttentionBackward(l, B, T, pool);
-    Rope(dq_.data(), rows, T, c.n_heads, true);
-    Rope(dk_.data(), rows, T, c.n_kv_heads, true);
-    const float* xn1 = xn1_.data() + l * rows * D;
-    MatMulBackward(dq_.data(), xn1, lw.wq, dx_.data(), false, lg.wq, rows, D, D,
-                   pool);
-    MatMulBackward(dk_.data(), xn1, lw.wk, dx_.data(), true, lg.wk, rows, D, kv,
-                   pool);
-    MatMulBackward(dv_.data(), xn1, lw.wv, dx_.data(), true, lg.wv, rows, D, kv,
-                   pool);
-    kernels::RmsNormBackward(dx_.data(), x, lw.attention_norm,
-                             rstd1_.data() + l * rows, dres_.data(),
-                             lg.attention_norm, rows, D);
+    const float* mean1 = ln ? mean1_.data() + l * rows : nullptr;
+    const float* mean2 = ln ? mean2_.data() + l * rows : nullptr;
+    const float* rstd1 = rstd1_.data() + l * rows;
+    const float* rstd2 = rstd2_.data() + l * rows;
+    // dxmid: the gradient reaching xmid, through the residual and the MLP.
+    if (post) {
+      // residual[l + 1] = LN2(s2), s2 = xmid + mlp(xmid)
+      std::fill(dxmid_.begin(), dxmid_.end(), 0.0f);
+      NormBackward(dres_.data(), s2_.data() + l * rows * D, lw.ffn_norm, mean2,
+                   rstd2, dxmid_.data(), lg.ffn_norm, lg.ffn_norm_bias, rows);
+      MlpBackward(l, dxmid_.data(), xmid, lw, lg, dx_.data(), pool);
+      kernels::AddInPlace(dxmid_.data(), dx_.data(), rows * D);
+      // xmid = LN1(s1), s1 = x + attention(x)
+      std::fill(dres_.begin(), dres_.end(), 0.0f);
+      NormBackward(dxmid_.data(), s1_.data() + l * rows * D, lw.attention_norm,
+                   mean1, rstd1, dres_.data(), lg.attention_norm,
+                   lg.attention_norm_bias, rows);
+    } else {
+      // residual[l + 1] = xmid + mlp(norm2(xmid))
+      std::copy(dres_.begin(), dres_.end(), dxmid_.begin());
+      const float* xn2 = xn2_.data() + l * rows * D;
+      MlpBackward(l, dres_.data(), xn2, lw, lg, dx_.data(), pool);
+      NormBackward(dx_.data(), xmid, lw.ffn_norm, mean2, rstd2, dxmid_.data(),
+                   lg.ffn_norm, lg.ffn_norm_bias, rows);
+      // xmid = x + attention(norm1(x))
+      std::copy(dxmid_.begin(), dxmid_.end(), dres_.begin());
+    }
+    // dres_ now holds d(x + attention output), i.e. the gradient of the
+    // attention output and (through the residual) of x.
+    const float* attn_in = post ? x : xn1_.data() + l * rows * D;
+    MatMulBackward(dres_.data(), att_.data() + l * rows * D, lw.wo,
+                   datt_.data(), false, lg.wo, lg.wo_bias, rows, D, D, pool);
+    AttentionBackward(l, batch, pool);
+    if (c.positions == PositionKind::kRotary) {
+      Rope(dq_.data(), rows, T, c.n_heads, true);
+      Rope(dk_.data(), rows, T, c.n_kv_heads, true);
+    }
+    MatMulBackward(dq_.data(), attn_in, lw.wq, dx_.data(), false, lg.wq,
+                   lg.wq_bias, rows, D, D, pool);
+    MatMulBackward(dk_.data(), attn_in, lw.wk, dx_.data(), true, lg.wk,
+                   lg.wk_bias, rows, D, kv, pool);
+    MatMulBackward(dv_.data(), attn_in, lw.wv, dx_.data(), true, lg.wv,
+                   lg.wv_bias, rows, D, kv, pool);
+    if (post) {
+      kernels::AddInPlace(dres_.data(), dx_.data(), rows * D);
+    } else {
+      NormBackward(dx_.data(), x, lw.attention_norm, mean1, rstd1, dres_.data(),
+                   lg.attention_norm, lg.attention_norm_bias, rows);
+    }
+  }
+  const float* de = dres_.data();
+  if (c.embedding_norm) {
+    std::fill(dx_.begin(), dx_.end(), 0.0f);
+    NormBackward(dres_.data(), emb_in_.data(), w.embedding_norm,
+                 emb_mean_.empty() ? nullptr : emb_mean_.data(),
+                 emb_rstd_.data(), dx_.data(), g->embedding_norm,
+                 g->embedding_norm_bias, rows);
+    de = dx_.data();
   }
   for (size_t i = 0; i < rows; ++i) {
     kernels::AddInPlace(g->token_embedding + size_t(batch.inputs[i]) * D,
-                        dres_.data() + i * D, D);
+                        de + i * D, D);
+    if (g->position_embedding != nullptr) {
+      kernels::AddInPlace(g->position_embedding + size_t(positions_[i]) * D,
+                          de + i * D, D);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 // The transformer's training forward and backward pass over a batch of
 // sequences, written layer by layer with each backward mirroring its forward
-// (as llm.c does), not as a general autograd graph. The activations the
-// backward pass needs are kept between the two calls.
+// (as llm.c does), not as a general autograd graph. Every configuration of
+// the one transformer (LLaMA, GPT-2, BERT: pre- or post-norm, RMSNorm or
+// LayerNorm, rotary or learned positions, SwiGLU or GELU, causal,
+// bidirectional or prefix masks, an MLM head) runs through the same code.
+// The activations the backward pass needs are kept between the two calls.
 #ifndef WISP_TRAIN_TRAIN_GRAPH_H_
 #define WISP_TRAIN_TRAIN_GRAPH_H_
 
@@ -14,16 +17,22 @@
 
 namespace wisp {
 
-// Targets equal to this carry no loss (padding, prompt tokens).
+// Targets equal to this carry no loss (padding, prompt tokens, unmasked
+// positions of masked LM).
 constexpr int32_t kIgnoreTarget = -1;
 
-// `batch` sequences of `seq` tokens, row-major [batch, seq]. targets[i] is the
-// token that should follow inputs[i], or kIgnoreTarget.
+// `batch` sequences of `seq` tokens, row-major [batch, seq]. targets[i] is
+// the token the model should predict at row i, or kIgnoreTarget.
 struct TrainBatch {
   const int32_t* inputs = nullptr;
   const int32_t* targets = nullptr;
   size_t batch = 0;
   size_t seq = 0;
+  // Real tokens per sequence (the rest is end padding that no query may
+  // attend to under a bidirectional or prefix mask); null: all seq.
+  const int32_t* lengths = nullptr;
+  // Prefix length per sequence for prefix-LM masks; null: 0.
+  const int32_t* prefix_lengths = nullptr;
 };
 
 struct LossSum {
@@ -35,7 +44,11 @@ class TrainGraph {
  public:
   // `model` provides the config and rotary tables; weights come per call so
   // the same graph serves trainable parameters and mmap'd weights.
-  explicit TrainGraph(const Model& model) : model_(model) {}
+  explicit TrainGraph(const Model& model)
+      : model_(model), mask_(model.config().mask) {}
+  // The same with another attention mask than the config's: the objective
+  // decides (masked LM trains bidirectionally, prefix LM with a prefix).
+  TrainGraph(const Model& model, MaskKind mask) : model_(model), mask_(mask) {}
 
   // Runs the forward pass and returns the loss summed over counted targets.
   // Callers guarantee 1 <= seq <= max_seq_len and ids within the vocabulary.
@@ -54,25 +67,41 @@ class TrainGraph {
 
  private:
   void Reserve(size_t batch, size_t seq);
-  void Attention(size_t layer, size_t batch, size_t seq, ThreadPool* pool);
-  void AttentionBackward(size_t layer, size_t batch, size_t seq,
+  size_t KeysFor(const TrainBatch& batch, size_t b, size_t t) const;
+  void Attention(size_t layer, const TrainBatch& batch, ThreadPool* pool);
+  void AttentionBackward(size_t layer, const TrainBatch& batch,
                          ThreadPool* pool);
   void Rope(float* x, size_t rows, size_t seq, size_t heads, bool inverse);
-  // dx (+)= dy W;  dw += dy^T x  for y = x W^T, x [m,k], w [n,k].
+  // dx (+)= dy W;  dw += dy^T x;  dbias += column sums of dy (if non-null)
+  // for y = x W^T + bias, x [m,k], w [n,k].
   void MatMulBackward(const float* dy, const float* x, const float* w,
-                      float* dx, bool accumulate_dx, float* dw, size_t m,
-                      size_t k, size_t n, ThreadPool* pool);
+                      float* dx, bool accumulate_dx, float* dw, float* dbias,
+                      size_t m, size_t k, size_t n, ThreadPool* pool);
+  // dx += d norm(x) / dx given dy; parameter gradients accumulate.
+  void NormBackward(const float* dy, const float* x, const float* weight,
+                    const float* mean, const float* rstd, float* dx,
+                    float* dweight, float* dbias, size_t rows);
+  // The MLP's backward: dx = d/d(in) (overwritten), parameter gradients +=.
+  void MlpBackward(size_t layer, const float* dout, const float* in,
+                   const LayerWeights& lw, LayerTensors<float>& lg, float* dx,
+                   ThreadPool* pool);
 
   const Model& model_;
+  MaskKind mask_;
   size_t batch_ = 0, seq_ = 0;
   // Activations, per layer where the name says so. Rows are batch * seq.
+  std::vector<int32_t> positions_;
+  std::vector<float> emb_in_, emb_mean_, emb_rstd_;
   std::vector<float> residual_;  // [layers + 1][rows, dim]
-  std::vector<float> xn1_, rstd1_, q_, k_, v_, probs_, att_, xmid_, xn2_,
-      rstd2_, gate_, up_, hidden_;
-  std::vector<float> xnf_, rstdf_, logits_, losses_;
+  std::vector<float> xn1_, mean1_, rstd1_, q_, k_, v_, probs_, att_, s1_, xmid_,
+      xn2_, mean2_, rstd2_, gate_, up_, hidden_, s2_;
+  std::vector<float> final_out_, final_mean_, final_rstd_, mlm_pre_, mlm_act_,
+      mlm_out_, mlm_mean_, mlm_rstd_;
+  const float* classifier_in_ = nullptr;
+  std::vector<float> logits_, losses_;
   // Backward scratch.
-  std::vector<float> dres_, dxmid_, dx_, dhidden_, dgate_, dup_, dq_, dk_, dv_,
-      datt_, dlogits_, dp_;
+  std::vector<float> dres_, dxmid_, dx_, dx2_, dhidden_, dgate_, dup_, dq_, dk_,
+      dv_, datt_, dlogits_, dp_;
   std::vector<float> transposed_a_, transposed_b_, product_;
 };
 

@@ -44,6 +44,7 @@ absl::Status ValidateTrainOptions(const TrainOptions& o,
     return bad("thread count must be 1..1024");
   }
   if (static_cast<int>(o.schedule) > 1) return bad("unknown schedule");
+  if (static_cast<int>(o.objective) > 2) return bad("unknown objective");
   return absl::OkStatus();
 }
 
@@ -51,6 +52,14 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     const Model& base, const TrainOptions& options) {
   absl::Status valid = ValidateTrainOptions(options, base.config());
   if (!valid.ok()) return valid;
+  ObjectiveOptions objective;
+  objective.objective = options.objective;
+  objective.mask_probability = options.mask_probability;
+  objective.mask_token =
+      options.mask_token >= 0 ? options.mask_token : DefaultMaskToken(base);
+  objective.vocab_size = static_cast<int32_t>(base.config().vocab_size);
+  absl::Status objective_ok = ValidateObjective(objective);
+  if (!objective_ok.ok()) return objective_ok;
   absl::StatusOr<Parameters> params = Parameters::CopyFrom(base);
   if (!params.ok()) return params.status();
   std::unique_ptr<Trainer> trainer(
@@ -62,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
       trainer->grads_.BindMutable(base.config());
   if (!grads.ok()) return grads.status();
   trainer->grad_view_ = std::move(*grads);
+  trainer->objective_ = objective;
   return trainer;
 }
 
@@ -73,7 +83,7 @@ Trainer::Trainer(const Model& base, const TrainOptions& options,
       grads_(Parameters::ZerosLike(params_)),
       m_(Parameters::ZerosLike(params_)),
       v_(Parameters::ZerosLike(params_)),
-      graph_(base),
+      graph_(base, MaskFor(options.objective, base.config().mask)),
       rng_(options.seed) {
   if (options.num_threads > 1) {
     pool_ = std::make_unique<ThreadPool>(options.num_threads);
@@ -102,10 +112,17 @@ absl::Status Trainer::SetDataText(std::string_view text) {
   if (tokenizer == nullptr) {
     return absl::UnimplementedError("the model has no tokenizer: pass ids");
   }
-  std::vector<int32_t> tokens;
-  absl::Status encoded = tokenizer->Encode(text, true, false, &tokens);
-  if (!encoded.ok()) return encoded;
-  return SetData(std::move(tokens));
+  TextDataOptions data_options;
+  data_options.seq_len = options_.seq_len;
+  data_options.objective = options_.objective;
+  data_options.prefix_separator = options_.prefix_separator;
+  data_options.eval_fraction = options_.eval_fraction;
+  data_options.seed = options_.seed;
+  absl::StatusOr<Dataset> data =
+      DatasetFromText(*tokenizer, text, data_options);
+  if (!data.ok()) return data.status();
+  data_ = std::move(*data);
+  return absl::OkStatus();
 }
 
 float Trainer::LearningRate(size_t step) const {
@@ -163,14 +180,17 @@ absl::StatusOr<StepResult> Trainer::Step() {
   const size_t micro = options_.grad_accum;
   inputs_.resize(micro * B * T);
   targets_.resize(micro * B * T);
-  for (size_t i = 0; i < micro; ++i) {
-    data_->NextBatch(B, inputs_.data() + i * B * T,
-                     targets_.data() + i * B * T);
-  }
+  lengths_.resize(micro * B);
+  prefixes_.resize(micro * B);
   std::vector<TrainBatch> batches;
   for (size_t i = 0; i < micro; ++i) {
-    batches.push_back(
-        {inputs_.data() + i * B * T, targets_.data() + i * B * T, B, T});
+    int32_t* inputs = inputs_.data() + i * B * T;
+    int32_t* targets = targets_.data() + i * B * T;
+    int32_t* lengths = lengths_.data() + i * B;
+    int32_t* prefixes = prefixes_.data() + i * B;
+    data_->NextBatch(B, inputs, targets, lengths, prefixes);
+    ApplyObjective(objective_, &rng_, B, T, inputs, targets, lengths, prefixes);
+    batches.push_back({inputs, targets, B, T, lengths, prefixes});
   }
   return StepOn(batches);
 }
@@ -246,8 +266,9 @@ absl::StatusOr<StepResult> Trainer::StepOn(
 
 absl::StatusOr<float> Trainer::MeanLoss(const Dataset& data, size_t first,
                                         size_t count) {
-  const LossSum loss = EvaluateWindows(graph_, weights_, data, first, count,
-                                       options_.batch_size, pool_.get());
+  const LossSum loss =
+      EvaluateWindows(graph_, weights_, data, first, count, options_.batch_size,
+                      objective_, kEvalSeed, pool_.get());
   if (loss.count == 0) {
     return absl::InvalidArgumentError("no target tokens to evaluate");
   }
@@ -271,8 +292,24 @@ absl::StatusOr<float> Trainer::Evaluate(const std::vector<int32_t>& tokens) {
           absl::StrCat("token ", t, " is outside the vocabulary"));
     }
   }
+  absl::StatusOr<Dataset> data = Dataset::Create(
+      tokens,
+      std::min(options_.seq_len, std::max<size_t>(tokens.size(), 2) - 1), 0.0f,
+      0);
+  if (!data.ok()) return data.status();
+  return MeanLoss(*data, 0, data->train_windows());
+}
+
+absl::StatusOr<float> Trainer::EvaluateText(std::string_view text) {
+  if (base_.tokenizer() == nullptr) {
+    return absl::UnimplementedError("the model has no tokenizer");
+  }
+  TextDataOptions data_options;
+  data_options.seq_len = options_.seq_len;
+  data_options.objective = options_.objective;
+  data_options.prefix_separator = options_.prefix_separator;
   absl::StatusOr<Dataset> data =
-      Dataset::Create(tokens, options_.seq_len, 0.0f, 0);
+      DatasetFromText(*base_.tokenizer(), text, data_options);
   if (!data.ok()) return data.status();
   return MeanLoss(*data, 0, data->train_windows());
 }
@@ -346,6 +383,7 @@ absl::Status Trainer::ExportModel(const std::string& path) const {
   FileContents contents;
   contents.kind = FileKind::kModel;
   contents.config = base_.config();
+  contents.config.mask = MaskFor(options_.objective, base_.config().mask);
   contents.tokenizer = base_.file().tokenizer();
   contents.tensors = params_.ToWrite();
   contents.source = absl::StrCat("fine-tuned by wisp for ", step_,

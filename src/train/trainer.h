@@ -15,6 +15,7 @@
 #include "src/infer/sampler.h"
 #include "src/model/model.h"
 #include "src/train/dataset.h"
+#include "src/train/objectives.h"
 #include "src/train/parameters.h"
 #include "src/train/train_graph.h"
 
@@ -41,6 +42,10 @@ struct TrainOptions {
   uint64_t seed = 0;
   size_t num_threads = 1;
   float eval_fraction = 0.1f;  // held-out share of the data
+  Objective objective = Objective::kCausal;
+  float mask_probability = 0.15f;  // masked LM
+  int32_t mask_token = -1;         // masked LM; -1: DefaultMaskToken
+  std::string prefix_separator;    // prefix LM with explicit prefixes
 };
 
 // InvalidArgument for values no run could use (NaN, zero batch, ...).
@@ -62,7 +67,8 @@ class Trainer {
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(
       const Model& base, const TrainOptions& options);
 
-  // Training data as token ids, or as text (tokenized with a leading BOS).
+  // Training data as token ids, or as text (tokenized with a leading BOS;
+  // for prefix LM with a separator, one example per line holding it).
   absl::Status SetData(std::vector<int32_t> tokens);
   absl::Status SetDataText(std::string_view text);
 
@@ -75,15 +81,18 @@ class Trainer {
   // Mean loss of the current weights on the held-out windows (or, if the data
   // has none, on all windows).
   absl::StatusOr<float> EvaluateHeldOut();
-  // Mean causal-LM loss of the current weights over `tokens` cut into windows.
+  // Mean loss of the current weights over `tokens` cut into windows, or over
+  // a text prepared as SetDataText would (the objective's fixed masking).
   absl::StatusOr<float> Evaluate(const std::vector<int32_t>& tokens);
+  absl::StatusOr<float> EvaluateText(std::string_view text);
 
   // Writes weights, AdamW moments, step, RNG and data position atomically.
   absl::Status SaveCheckpoint(const std::string& path) const;
   // Restores a checkpoint written by a trainer of the same model shape; call
   // after SetData (the data position refers to it).
   absl::Status LoadCheckpoint(const std::string& path);
-  // Writes the current weights as a model file.
+  // Writes the current weights as a model file (with the attention mask the
+  // objective trained it for).
   absl::Status ExportModel(const std::string& path) const;
 
   size_t step() const { return step_; }
@@ -111,6 +120,8 @@ class Trainer {
   Parameters params_, grads_, m_, v_;
   ModelWeights weights_;
   ModelGradients grad_view_;
+  ObjectiveOptions objective_;
+  std::vector<int32_t> lengths_, prefixes_;
   std::unique_ptr<ThreadPool> pool_;
   TrainGraph graph_;
   std::optional<Dataset> data_;

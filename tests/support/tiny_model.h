@@ -14,6 +14,11 @@ namespace wisp::testing {
 
 // dim 16, hidden 40, 2 layers, 4 heads, 2 KV heads, vocab 32, context 64.
 ModelConfig TinyLlamaConfig();
+// The same sizes as GPT-2 (LayerNorm, learned positions, GELU tanh, biases,
+// 4 KV heads) and as BERT (post-norm, embedding norm, GELU erf,
+// bidirectional, MLM head with decoder bias, no final norm).
+ModelConfig TinyGpt2Config();
+ModelConfig TinyBertConfig();
 
 // A model file's contents with seeded normal(0, 0.5)-ish weights (norm
 // weights near 1). The tensors point into `storage`, which must outlive uses
@@ -22,9 +27,13 @@ struct TinyModel {
   FileContents contents;
   std::vector<std::vector<float>> storage;
 };
+// Any configuration of the one transformer, every tensor it needs.
+TinyModel MakeRandomModel(const ModelConfig& config, uint64_t seed);
 TinyModel MakeRandomLlama(const ModelConfig& config, uint64_t seed);
 
-// Writes MakeRandomLlama(config, seed) to `path`.
+// Writes MakeRandomModel(config, seed) to `path`.
+void WriteRandomModel(const std::string& path, const ModelConfig& config,
+                      uint64_t seed);
 void WriteRandomLlama(const std::string& path, const ModelConfig& config,
                       uint64_t seed);
 

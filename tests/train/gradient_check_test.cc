@@ -7,6 +7,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/training_ops.h"
 #include "src/train/parameters.h"
 #include "src/train/train_graph.h"
@@ -154,21 +155,111 @@ TEST(OpGradientTest, CrossEntropyBackward) {
       huge.data(), 0, 3, 1.0f, dlogits.data())));
 }
 
+TEST(OpGradientTest, LayerNormBackward) {
+  const size_t rows = 3, n = 19;
+  std::vector<float> x = Random(rows * n, 21, 2.0f), w = Random(n, 22),
+                     b = Random(n, 23), dy = Random(rows * n, 24);
+  for (float& v : x) v += 3.0f;  // a large mean, as LayerNorm meets it
+  std::vector<float> y(rows * n), mean(rows), rstd(rows), dx(rows * n, 0),
+      dw(n, 0), db(n, 0);
+  kernels::LayerNormForward(x.data(), w.data(), b.data(), 1e-5f, y.data(),
+                            mean.data(), rstd.data(), rows, n);
+  kernels::LayerNormBackward(dy.data(), x.data(), w.data(), mean.data(),
+                             rstd.data(), dx.data(), dw.data(), db.data(), rows,
+                             n);
+  auto f = [&] {
+    double total = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      double m = 0, var = 0;
+      for (size_t i = 0; i < n; ++i) m += x[r * n + i];
+      m /= n;
+      for (size_t i = 0; i < n; ++i) {
+        var += (x[r * n + i] - m) * (x[r * n + i] - m);
+      }
+      const double s = 1.0 / std::sqrt(var / n + 1e-5);
+      for (size_t i = 0; i < n; ++i) {
+        total += dy[r * n + i] * ((x[r * n + i] - m) * s * w[i] + b[i]);
+      }
+    }
+    return total;
+  };
+  ExpectGradientsClose(dx, x, f, "dx");
+  ExpectGradientsClose(dw, w, f, "dweight");
+  ExpectGradientsClose(db, b, f, "dbias");
+}
+
+TEST(OpGradientTest, GeluBackward) {
+  for (kernels::GeluKind kind :
+       {kernels::GeluKind::kTanh, kernels::GeluKind::kErf}) {
+    const size_t n = 41;
+    std::vector<float> x = Random(n, 25, 3.0f), dy = Random(n, 26), dx(n);
+    kernels::GeluBackward(kind, x.data(), dy.data(), dx.data(), n);
+    auto f = [&] {
+      double total = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        const double g = kind == kernels::GeluKind::kTanh
+                             ? 0.5 * v *
+                                   (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                                  (v + 0.044715 * v * v * v)))
+                             : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        total += dy[i] * g;
+      }
+      return total;
+    };
+    ExpectGradientsClose(dx, x, f, "dx");
+    // The forward agrees with the double formula too.
+    std::vector<float> y(n);
+    kernels::Gelu(kind, x.data(), y.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const double expected =
+          kind == kernels::GeluKind::kTanh
+              ? 0.5 * v *
+                    (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                   (v + 0.044715 * v * v * v)))
+              : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+      EXPECT_NEAR(y[i], expected, 1e-6 * (1 + std::abs(expected)));
+    }
+  }
+}
+
 struct ModelCase {
   const char* name;
-  uint32_t n_kv_heads;
-  bool tied;
+  ModelConfig (*config)();
 };
+
+ModelConfig GqaTied() { return testing::TinyLlamaConfig(); }
+ModelConfig MhaUntied() {
+  ModelConfig c = testing::TinyLlamaConfig();
+  c.n_kv_heads = 4;
+  c.tied_embeddings = false;
+  return c;
+}
+ModelConfig MqaPrefix() {
+  ModelConfig c = testing::TinyLlamaConfig();
+  c.n_kv_heads = 1;
+  c.mask = MaskKind::kPrefix;
+  return c;
+}
+ModelConfig Gpt2() { return testing::TinyGpt2Config(); }
+ModelConfig Bert() { return testing::TinyBertConfig(); }
+ModelConfig BertUntiedCausalPreNorm() {
+  ModelConfig c = testing::TinyBertConfig();
+  c.tied_embeddings = false;
+  c.norm_position = NormPosition::kPre;
+  c.final_norm = true;
+  c.mask = MaskKind::kCausal;
+  return c;
+}
 
 class ModelGradientTest : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(ModelGradientTest, MatchesFiniteDifferencesOfTheLoss) {
-  ModelConfig config = testing::TinyLlamaConfig();
-  config.n_kv_heads = GetParam().n_kv_heads;
-  config.tied_embeddings = GetParam().tied;
+  const ModelConfig config = GetParam().config();
   const std::string path =
       testing::TempDir() + "/fd_" + GetParam().name + ".wisp";
-  testing::WriteRandomLlama(path, config, 17);
+  testing::WriteRandomModel(path, config, 17);
   auto model = Model::Load(path);
   ASSERT_TRUE(model.ok()) << model.status();
   auto params = Parameters::CopyFrom(**model);
@@ -187,7 +278,10 @@ TEST_P(ModelGradientTest, MatchesFiniteDifferencesOfTheLoss) {
     targets[i] =
         i % 4 == 1 ? kIgnoreTarget : int32_t(rng() % config.vocab_size);
   }
-  const TrainBatch batch{inputs.data(), targets.data(), B, T};
+  // The second sequence ends in two padding tokens; prefixes of 3 and 4.
+  const int32_t lengths[] = {9, 7}, prefixes[] = {3, 4};
+  const TrainBatch batch{inputs.data(), targets.data(), B, T,
+                         lengths,       prefixes};
   TrainGraph graph(**model);
   ThreadPool pool(2);
   const LossSum loss = graph.Forward(*weights, batch, &pool);
@@ -224,11 +318,15 @@ TEST_P(ModelGradientTest, MatchesFiniteDifferencesOfTheLoss) {
 
 void PrintTo(const ModelCase& c, std::ostream* os) { *os << c.name; }
 
-INSTANTIATE_TEST_SUITE_P(Configs, ModelGradientTest,
-                         ::testing::Values(ModelCase{"gqa_tied", 2, true},
-                                           ModelCase{"mha_untied", 4, false},
-                                           ModelCase{"mqa_tied", 1, true}),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Configs, ModelGradientTest,
+    ::testing::Values(ModelCase{"gqa_tied", GqaTied},
+                      ModelCase{"mha_untied", MhaUntied},
+                      ModelCase{"mqa_prefix", MqaPrefix},
+                      ModelCase{"gpt2", Gpt2}, ModelCase{"bert", Bert},
+                      ModelCase{"bert_untied_causal_prenorm",
+                                BertUntiedCausalPreNorm}),
+    [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace wisp

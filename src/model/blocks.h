@@ -1,0 +1,78 @@
+// The pieces of the transformer shared by the inference forward pass
+// (forward.cc) and the training graph (src/train/train_graph.cc): embeddings,
+// norms, the MLP, the output head and the attention mask, each selected by
+// the config. Activation buffers are the caller's, so training can keep
+// what its backward pass needs.
+#ifndef WISP_MODEL_BLOCKS_H_
+#define WISP_MODEL_BLOCKS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "src/core/thread_pool.h"
+#include "src/format/model_config.h"
+#include "src/model/weights.h"
+
+namespace wisp {
+
+// x[i] = token_embedding[tokens[i]] (+ position_embedding[positions[i]]) for
+// i in [0, n). Positions come per row so batches of sequences work too.
+// Without an embedding norm this is the block input; with one, the caller
+// normalises x (see ApplyNorm) and keeps x as the norm's input.
+void EmbedTokens(const ModelConfig& config, const ModelWeights& weights,
+                 const int32_t* tokens, const int32_t* positions, size_t n,
+                 float* x);
+
+// y = norm(x) with the config's kind (RMSNorm ignores bias and mean). mean
+// and rstd (may be null) receive per-row statistics for the backward pass.
+void ApplyNorm(const ModelConfig& config, const float* weight,
+               const float* bias, const float* x, float* y, float* mean,
+               float* rstd, size_t rows);
+
+// The MLP of one layer on `rows` inputs x [rows, dim], output [rows, dim].
+// gate and hidden are [rows, hidden_dim]; up too for SwiGLU (else unused).
+// Keeps gate (and up) for the backward pass: hidden = act(gate[, up]).
+void MlpForward(const ModelConfig& config, const LayerWeights& layer,
+                const float* x, size_t rows, float* gate, float* up,
+                float* hidden, float* out, ThreadPool* pool);
+
+// Buffers of the output head for `rows` rows; those a config does not use
+// may be null. final_* hold the final norm (final_norm configs); mlm_* the
+// masked-LM head: dense output (pre-activation), GELU output, norm output.
+struct HeadBuffers {
+  float* final_out = nullptr;   // [rows, dim]
+  float* final_mean = nullptr;  // [rows]
+  float* final_rstd = nullptr;
+  float* mlm_pre = nullptr;  // [rows, dim]
+  float* mlm_act = nullptr;
+  float* mlm_out = nullptr;
+  float* mlm_mean = nullptr;  // [rows]
+  float* mlm_rstd = nullptr;
+};
+
+// logits [rows, vocab] from the last layer's output x [rows, dim]. Returns
+// the input of the classifier (the last of final norm / MLM head / x).
+const float* HeadForward(const ModelConfig& config, const ModelWeights& weights,
+                         const float* x, size_t rows,
+                         const HeadBuffers& buffers, float* logits,
+                         ThreadPool* pool);
+
+// How many keys, always the contiguous range [0, n), a query at `pos` sees:
+// causal: pos + 1; bidirectional: `length` (the sequence's real tokens);
+// prefix: the whole prefix inside it, causal after.
+inline size_t VisibleKeys(MaskKind mask, size_t pos, size_t length,
+                          size_t prefix) {
+  switch (mask) {
+    case MaskKind::kCausal:
+      return pos + 1;
+    case MaskKind::kBidirectional:
+      return length;
+    case MaskKind::kPrefix:
+      return pos < prefix ? prefix : pos + 1;
+  }
+  return pos + 1;
+}
+
+}  // namespace wisp
+
+#endif  // WISP_MODEL_BLOCKS_H_
