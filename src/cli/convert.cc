@@ -7,13 +7,51 @@
 #include "src/cli/commands.h"
 #include "src/cli/common.h"
 #include "src/import/llama2c_checkpoint.h"
+#include "src/import/onnx_import.h"
 
 namespace wisp::cli {
+namespace {
+
+absl::StatusOr<OnnxImportOptions> OnnxOptions(const Args& args) {
+  OnnxImportOptions options;
+  auto arch = ParseOnnxArchitecture(args.Get("--arch").value_or("auto"));
+  if (!arch.ok()) return arch.status();
+  options.architecture = *arch;
+  options.llama2c_tokenizer = args.Get("--tokenizer").value_or("");
+  options.gpt2_vocab = args.Get("--gpt2-vocab").value_or("");
+  options.gpt2_merges = args.Get("--gpt2-merges").value_or("");
+  // 0 leaves each value to what the graph says.
+  uint32_t* sizes[] = {&options.n_heads, &options.n_kv_heads,
+                       &options.max_seq_len};
+  const char* size_flags[] = {"--n-heads", "--n-kv-heads", "--max-seq-len"};
+  for (int i = 0; i < 3; ++i) {
+    auto value = args.Int(size_flags[i], 0, 1, 1 << 24);
+    if (!value.ok()) return value.status();
+    *sizes[i] = static_cast<uint32_t>(*value);
+  }
+  auto eps = args.Float("--norm-eps", 0, 1e-30, 1);
+  auto theta = args.Float("--rope-theta", 0, 1, 1e12);
+  if (!eps.ok()) return eps.status();
+  if (!theta.ok()) return theta.status();
+  options.norm_eps = static_cast<float>(*eps);
+  options.rope_theta = static_cast<float>(*theta);
+  return options;
+}
+
+}  // namespace
 
 int RunConvert(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2,
                           {{{"--from"}},
                            {{"--tokenizer"}},
+                           {{"--arch"}},
+                           {{"--gpt2-vocab"}},
+                           {{"--gpt2-merges"}},
+                           {{"--n-heads"}},
+                           {{"--n-kv-heads"}},
+                           {{"--max-seq-len"}},
+                           {{"--norm-eps"}},
+                           {{"--rope-theta"}},
                            {{"-o", "--output"}},
                            {{"-q", "--quiet"}, false}});
   if (!args.ok()) return ReportError(args.status());
@@ -44,8 +82,13 @@ int RunConvert(int argc, char** argv) {
     auto tokenizer = args->Required("--tokenizer");
     if (!tokenizer.ok()) return ReportError(tokenizer.status());
     status = ConvertLlama2c(input, *tokenizer, *out, progress);
+  } else if (*from == "onnx") {
+    auto options = OnnxOptions(*args);
+    if (!options.ok()) return ReportError(options.status());
+    status = ConvertOnnx(input, *options, *out, progress);
   } else {
-    return ReportError("unknown --from '" + *from + "' (supported: llama2c)");
+    return ReportError("unknown --from '" + *from +
+                       "' (supported: llama2c, onnx)");
   }
   if (show_progress && last_percent >= 0) std::fputc('\n', stderr);
   if (!status.ok()) return ReportError(status);
