@@ -112,6 +112,8 @@ class Trainer {
   absl::StatusOr<float> MeanLoss(const Dataset& data, size_t first,
                                  size_t count);
   absl::Status CheckBatch(const TrainBatch& batch) const;
+  // How this trainer turns text into a Dataset (held-out share as given).
+  TextDataOptions DataOptions(float eval_fraction) const;
   // Gradients of the mean loss over `batches`, then clipping and AdamW.
   absl::StatusOr<StepResult> StepOn(const std::vector<TrainBatch>& batches);
 

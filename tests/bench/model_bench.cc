@@ -9,23 +9,10 @@
 
 #include "benchmark/benchmark.h"
 #include "src/infer/session.h"
+#include "tests/bench/bench_model.h"
 
 namespace wisp {
 namespace {
-
-const Model& BenchModel() {
-  static const Model* model = [] {
-    const char* env = std::getenv("WISP_BENCH_MODEL");
-    auto loaded = Model::Load(env && *env ? env : WISP_DEFAULT_MODEL);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "cannot load model: %s\n",
-                   std::string(loaded.status().message()).c_str());
-      std::exit(1);
-    }
-    return loaded->release();
-  }();
-  return *model;
-}
 
 std::vector<int32_t> Prompt(size_t n) {
   std::vector<int32_t> ids(n);
