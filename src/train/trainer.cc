@@ -107,19 +107,23 @@ absl::Status Trainer::SetData(std::vector<int32_t> tokens) {
   return absl::OkStatus();
 }
 
+TextDataOptions Trainer::DataOptions(float eval_fraction) const {
+  TextDataOptions data_options;
+  data_options.seq_len = options_.seq_len;
+  data_options.objective = options_.objective;
+  data_options.prefix_separator = options_.prefix_separator;
+  data_options.eval_fraction = eval_fraction;
+  data_options.seed = options_.seed;
+  return data_options;
+}
+
 absl::Status Trainer::SetDataText(std::string_view text) {
   const Tokenizer* tokenizer = base_.tokenizer();
   if (tokenizer == nullptr) {
     return absl::UnimplementedError("the model has no tokenizer: pass ids");
   }
-  TextDataOptions data_options;
-  data_options.seq_len = options_.seq_len;
-  data_options.objective = options_.objective;
-  data_options.prefix_separator = options_.prefix_separator;
-  data_options.eval_fraction = options_.eval_fraction;
-  data_options.seed = options_.seed;
   absl::StatusOr<Dataset> data =
-      DatasetFromText(*tokenizer, text, data_options);
+      DatasetFromText(*tokenizer, text, DataOptions(options_.eval_fraction));
   if (!data.ok()) return data.status();
   data_ = std::move(*data);
   return absl::OkStatus();
@@ -304,12 +308,8 @@ absl::StatusOr<float> Trainer::EvaluateText(std::string_view text) {
   if (base_.tokenizer() == nullptr) {
     return absl::UnimplementedError("the model has no tokenizer");
   }
-  TextDataOptions data_options;
-  data_options.seq_len = options_.seq_len;
-  data_options.objective = options_.objective;
-  data_options.prefix_separator = options_.prefix_separator;
   absl::StatusOr<Dataset> data =
-      DatasetFromText(*base_.tokenizer(), text, data_options);
+      DatasetFromText(*base_.tokenizer(), text, DataOptions(0.0f));
   if (!data.ok()) return data.status();
   return MeanLoss(*data, 0, data->train_windows());
 }
