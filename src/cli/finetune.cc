@@ -48,7 +48,8 @@ int RunFinetune(int argc, char** argv) {
        {{"--checkpoint"}},  {{"--save-every"}},   {{"--resume"}},
        {{"--log"}},         {{"--plot"}},         {{"--grad-accum"}},
        {{"--schedule"}},    {{"--min-lr-ratio"}}, {{"--eval-fraction"}},
-       {{"--eval-every"}}});
+       {{"--eval-every"}},  {{"--objective"}},    {{"--prefix-sep"}},
+       {{"--mask-token"}}});
   if (!args.ok()) return ReportError(args.status());
   auto model_path = args->Required("-m");
   auto data_path = args->Required("--data");

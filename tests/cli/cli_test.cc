@@ -246,6 +246,67 @@ TEST_F(CliTest, FinetuningOnShakespeareLowersHeldOutLoss) {
   EXPECT_LT(after, before - 1.0) << "before " << before << ", after " << after;
 }
 
+double EvalLoss(const std::string& args) {
+  Result r = RunWisp("eval " + args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  double loss = 0, ppl = 0;
+  EXPECT_EQ(std::sscanf(r.out.c_str(), "loss %lf ppl %lf", &loss, &ppl), 2)
+      << r.out;
+  return loss;
+}
+
+// tiny-bert (from ONNX) learns Shakespeare as a masked LM: the masked-token
+// loss on held-out text (a fixed seeded masking) goes down.
+TEST_F(CliTest, MaskedLmFineTuningOfTinyBertLowersHeldOutLoss) {
+  const std::string dir = TempDir();
+  const std::string models = SharedPath("models/");
+  Result convert = RunWisp(absl::StrCat(
+      "convert --from onnx ", models, "tiny-bert/tiny-bert.onnx --gpt2-vocab ",
+      models, "gpt2-tokenizer/encoder.json --gpt2-merges ", models,
+      "gpt2-tokenizer/vocab.bpe -o ", dir, "/tbert.wisp"));
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  const std::string text =
+      *testing::ReadFileToString(SharedPath("data/tinyshakespeare.txt"));
+  std::ofstream(dir + "/mlm_train.txt") << text.substr(0, 60000);
+  std::ofstream(dir + "/mlm_test.txt") << text.substr(text.size() - 8000);
+  const std::string eval_args = absl::StrCat(
+      "--data ", dir, "/mlm_test.txt --objective masked --seq 64 --threads 2");
+  const double before =
+      EvalLoss(absl::StrCat("-m ", dir, "/tbert.wisp ", eval_args));
+  Result r = RunWisp(
+      absl::StrCat("finetune -m ", dir, "/tbert.wisp --data ", dir,
+                   "/mlm_train.txt -o ", dir,
+                   "/tbert_mlm.wisp --objective masked --steps 25 --lr 3e-3 "
+                   "--batch 4 --seq 64 --threads 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double after =
+      EvalLoss(absl::StrCat("-m ", dir, "/tbert_mlm.wisp ", eval_args));
+  EXPECT_LT(after, before - 1.0) << before << " -> " << after;
+}
+
+// Prefix LM with task prefixes: the loss after " => " goes down, and the
+// fine-tuned model keeps the prefix mask.
+TEST_F(CliTest, PrefixLmFineTuningLowersTheLossAfterThePrefix) {
+  const std::string dir = TempDir();
+  std::ofstream(dir + "/fr.txt") << "Translate to French: cheese => fromage\n"
+                                    "Translate to French: dog => chien\n"
+                                    "Translate to French: cat => chat\n"
+                                    "Translate to French: house => maison\n";
+  const std::string eval_args = absl::StrCat(
+      "--data ", dir, "/fr.txt --objective prefix --prefix-sep \" => \"");
+  const double before = EvalLoss(absl::StrCat("-m ", *model_, " ", eval_args));
+  Result r = RunWisp(absl::StrCat(
+      "finetune -m ", *model_, " --data ", dir, "/fr.txt -o ", dir,
+      "/fr.wisp --objective prefix --prefix-sep \" => \" --steps 30 "
+      "--lr 2e-3"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double after =
+      EvalLoss(absl::StrCat("-m ", dir, "/fr.wisp ", eval_args));
+  EXPECT_LT(after, before - 1.0) << before << " -> " << after;
+  Result inspect = RunWisp(absl::StrCat("inspect ", dir, "/fr.wisp"));
+  EXPECT_NE(inspect.out.find("mask: prefix"), std::string::npos);
+}
+
 TEST_F(CliTest, EvalPrintsLossAndPerplexity) {
   const std::string dir = TempDir();
   std::ofstream(dir + "/story.txt")
