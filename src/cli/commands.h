@@ -6,6 +6,7 @@
 namespace wisp::cli {
 
 int RunConvert(int argc, char** argv);
+int RunExport(int argc, char** argv);
 int RunGenerate(int argc, char** argv);
 int RunLogits(int argc, char** argv);
 int RunTokenize(int argc, char** argv);

@@ -12,6 +12,8 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  convert  --from llama2c MODEL.bin --tokenizer TOK.bin -o OUT.wisp\n"
+    "  export   --to onnx MODEL.wisp -o OUT.onnx [--names family|wisp]\n"
+    "           [--external-data auto|always|never]\n"
     "  generate -m MODEL.wisp -p PROMPT -n N [--temperature T] [--top-k K]\n"
     "           [--top-p P] [--repeat-penalty R] [--seed S] [--threads N]\n"
     "  logits   -m MODEL.wisp --ids 1,403,... -o OUT.bin [--threads N]\n"
@@ -47,7 +49,7 @@ int main(int argc, char** argv) {
       {"convert", wisp::cli::RunConvert}, {"generate", wisp::cli::RunGenerate},
       {"logits", wisp::cli::RunLogits},   {"tokenize", wisp::cli::RunTokenize},
       {"inspect", wisp::cli::RunInspect}, {"finetune", wisp::cli::RunFinetune},
-      {"eval", wisp::cli::RunEval},
+      {"eval", wisp::cli::RunEval},       {"export", wisp::cli::RunExport},
   };
   for (const auto& c : kCommands) {
     if (!std::strcmp(command, c.name)) return c.run(argc, argv);
