@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -72,10 +73,13 @@ absl::Status ReadParams(const wisp_convert_params* params,
   }
   std::memcpy(out, params, std::min(size, sizeof(*out)));
   out->struct_size = sizeof(*out);
-  if (out->arch < WISP_CONVERT_ARCH_AUTO ||
-      out->arch > WISP_CONVERT_ARCH_BERT) {
+  // A C caller can store any integer in the enum; reading it as the enum
+  // would be undefined for values outside it.
+  std::underlying_type_t<wisp_convert_arch> arch;
+  std::memcpy(&arch, &out->arch, sizeof(arch));
+  if (arch < WISP_CONVERT_ARCH_AUTO || arch > WISP_CONVERT_ARCH_BERT) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown params->arch ", static_cast<int>(out->arch)));
+        absl::StrCat("unknown params->arch ", arch));
   }
   if (out->n_heads < 0 || out->n_kv_heads < 0 || out->max_seq_len < 0 ||
       !(out->norm_eps >= 0) || !(out->rope_theta >= 0)) {
