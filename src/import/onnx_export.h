@@ -8,9 +8,9 @@
 //   input_ids       int64 [batch, sequence]  (sequence <= max_seq_len)
 //   attention_mask  int64 [batch, sequence]  bidirectional models only:
 //                   1 = token, 0 = padding (keys that are never attended)
-//   prefix_length   int64 [batch] or [1]     prefix-LM models only, optional:
-//                   the prefix each row attends within bidirectionally
-//                   (default 0: causal, as when generating)
+//   prefix_length   int64 [batch]            prefix-LM models only: the
+//                   prefix each row attends within bidirectionally (0 is
+//                   causal, as when generating)
 //   logits          float32 [batch, sequence, vocab]
 #ifndef WISP_IMPORT_ONNX_EXPORT_H_
 #define WISP_IMPORT_ONNX_EXPORT_H_

@@ -441,17 +441,15 @@ absl::Status TransformerGraph::Build(std::vector<std::string>* notes) {
                  {"batch", "sequence"});
   }
   if (c_.mask == MaskKind::kPrefix) {
-    // An input with an initializer is optional in ONNX: the default [0]
-    // (broadcast over the batch) makes the model causal.
+    // A required input: ONNX's optional inputs (an initializer of the same
+    // name as the default) are not fed through by every runtime
+    // (onnxruntime-node drops them), and a silent causal fallback would
+    // hide that.
     AddValueInfo(graph_->add_input(), "prefix_length", TensorProto::INT64,
-                 {"prefix_batch"});
-    TensorProto* t = graph_->add_initializer();
-    t->set_name("prefix_length");
-    t->set_data_type(TensorProto::INT64);
-    t->add_dims(1);
-    t->add_int64_data(0);
+                 {"batch"});
     notes->push_back(
-        "prefix LM: optional input prefix_length [batch] (default 0: causal)");
+        "prefix LM: input prefix_length int64 [batch] (0: causal, as when "
+        "generating)");
   }
   AddValueInfo(graph_->add_output(), "logits", TensorProto::FLOAT,
                {"batch", "sequence"}, c_.vocab_size);
