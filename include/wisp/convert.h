@@ -1,6 +1,7 @@
 /*
  * convert.h - the C API of wisp's model converter (libwisp_convert): turns
- * ONNX exports and llama2.c checkpoints into .wisp files that libwisp loads.
+ * ONNX exports and llama2.c checkpoints into .wisp files that libwisp loads,
+ * and .wisp models back into ONNX.
  *
  * The converter is a library of its own because reading ONNX needs protobuf
  * and libonnx, which the runtime (libwisp) does not link. An application
@@ -89,6 +90,57 @@ WISP_API wisp_status wisp_convert_onnx(const char* onnx_path,
 WISP_API wisp_status wisp_convert_llama2c(const char* checkpoint_path,
                                           const wisp_convert_params* params,
                                           const char* out_path);
+
+/* ONNX export: the other direction, a .wisp model as a standard ONNX graph
+ * (opset 17, IR version 8) for ONNX Runtime and other ONNX tools; the graph
+ * computes wisp's forward pass for every model configuration (see
+ * docs/onnx.md). Inputs: input_ids int64 [batch, sequence]; bidirectional
+ * models also attention_mask int64 [batch, sequence] (0 = padding); prefix-LM
+ * models also prefix_length int64 [batch] (0 = causal). Output: logits
+ * float32 [batch, sequence, vocab]. sequence <= the model's max_seq_len. */
+
+/* How initializers are named. */
+typedef enum wisp_convert_export_names {
+  /* The PyTorch names of the model's family when its config is one
+   * (llama2.c, GPT-2, BERT), so that importers recognise the file; wisp's
+   * own tensor names for other configs. */
+  WISP_CONVERT_EXPORT_NAMES_FAMILY = 0,
+  /* Always wisp's tensor names (tok_embeddings.weight, layers.N....). */
+  WISP_CONVERT_EXPORT_NAMES_WISP = 1
+} wisp_convert_export_names;
+
+/* Where the weights go. */
+typedef enum wisp_convert_external_data {
+  /* In a side file only when they exceed protobuf's 2 GiB limit. */
+  WISP_CONVERT_EXTERNAL_DATA_AUTO = 0,
+  /* Inside the .onnx file (INVALID_ARGUMENT for models over 2 GiB). */
+  WISP_CONVERT_EXTERNAL_DATA_NEVER = 1,
+  /* Always in the side file "<onnx_path>.data", next to the model. */
+  WISP_CONVERT_EXTERNAL_DATA_ALWAYS = 2
+} wisp_convert_external_data;
+
+typedef struct wisp_convert_export_params {
+  size_t struct_size;              /* sizeof(wisp_convert_export_params) */
+  wisp_convert_export_names names; /* default FAMILY */
+  wisp_convert_external_data external_data; /* default AUTO */
+  /* Nonzero skips libonnx's checker (onnx::checker::check_model), which
+   * otherwise validates the graph before anything is written. */
+  int32_t skip_check;
+} wisp_convert_export_params;
+
+/* Default export parameters (struct_size filled in, everything else 0). */
+WISP_API wisp_convert_export_params wisp_convert_export_default_params(void);
+
+/* Writes the .wisp model at wisp_path (f32 weights) as ONNX to onnx_path,
+ * atomically; with external data, "<onnx_path>.data" too. params may be NULL
+ * for defaults.
+ * Errors: INVALID_ARGUMENT (NULL paths, bad params, a graph the checker
+ * rejects, an inline model over 2 GiB), NOT_FOUND (no such model), CORRUPT
+ * (a damaged .wisp file), UNSUPPORTED (non-f32 weights), INTERNAL (the
+ * output cannot be written; nothing is left behind). */
+WISP_API wisp_status wisp_convert_export_onnx(
+    const char* wisp_path, const wisp_convert_export_params* params,
+    const char* onnx_path);
 
 /* Message describing the last failure of a wisp_convert_* call on the
  * calling thread ("" if none). Valid until the next wisp_convert_* call on

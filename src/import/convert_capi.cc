@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "src/import/llama2c_checkpoint.h"
+#include "src/import/onnx_export.h"
 #include "src/import/onnx_import.h"
 #include "wisp/convert.h"
 
@@ -89,6 +90,44 @@ absl::Status ReadParams(const wisp_convert_params* params,
   return absl::OkStatus();
 }
 
+// As ReadParams, for export: the caller's first struct_size bytes over the
+// defaults, enums read as integers (a C caller may store any value).
+absl::Status ReadExportParams(const wisp_convert_export_params* params,
+                              OnnxExportOptions* options) {
+  wisp_convert_export_params p = wisp_convert_export_default_params();
+  if (params != nullptr) {
+    const size_t size = params->struct_size;
+    if (size < sizeof(size_t) || size > 65536) {
+      return absl::InvalidArgumentError(
+          "params->struct_size must be sizeof(wisp_convert_export_params)");
+    }
+    std::memcpy(&p, params, std::min(size, sizeof(p)));
+  }
+  std::underlying_type_t<wisp_convert_export_names> names;
+  std::underlying_type_t<wisp_convert_external_data> external;
+  std::memcpy(&names, &p.names, sizeof(names));
+  std::memcpy(&external, &p.external_data, sizeof(external));
+  if (names < WISP_CONVERT_EXPORT_NAMES_FAMILY ||
+      names > WISP_CONVERT_EXPORT_NAMES_WISP) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown params->names ", names));
+  }
+  if (external < WISP_CONVERT_EXTERNAL_DATA_AUTO ||
+      external > WISP_CONVERT_EXTERNAL_DATA_ALWAYS) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown params->external_data ", external));
+  }
+  static constexpr OnnxExternalData kExternal[] = {OnnxExternalData::kAuto,
+                                                   OnnxExternalData::kNever,
+                                                   OnnxExternalData::kAlways};
+  options->naming = names == WISP_CONVERT_EXPORT_NAMES_WISP
+                        ? OnnxNaming::kWisp
+                        : OnnxNaming::kFamily;
+  options->external_data = kExternal[external];
+  options->check = p.skip_check == 0;
+  return absl::OkStatus();
+}
+
 WriteProgress ProgressOf(const wisp_convert_params& p) {
   if (p.progress == nullptr) return nullptr;
   return
@@ -154,6 +193,28 @@ wisp_status wisp_convert_llama2c(const char* checkpoint_path,
     }
     return wisp::ConvertLlama2c(checkpoint_path, p.tokenizer_path, out_path,
                                 wisp::ProgressOf(p));
+  });
+}
+
+wisp_convert_export_params wisp_convert_export_default_params(void) {
+  wisp_convert_export_params params = {};
+  params.struct_size = sizeof(params);
+  params.names = WISP_CONVERT_EXPORT_NAMES_FAMILY;
+  params.external_data = WISP_CONVERT_EXTERNAL_DATA_AUTO;
+  return params;
+}
+
+wisp_status wisp_convert_export_onnx(const char* wisp_path,
+                                     const wisp_convert_export_params* params,
+                                     const char* onnx_path) {
+  return wisp::Guarded([&] {
+    if (wisp_path == nullptr || onnx_path == nullptr) {
+      return absl::InvalidArgumentError("wisp_path and onnx_path are required");
+    }
+    wisp::OnnxExportOptions options;
+    absl::Status status = wisp::ReadExportParams(params, &options);
+    if (!status.ok()) return status;
+    return wisp::ExportOnnx(wisp_path, onnx_path, options);
   });
 }
 
