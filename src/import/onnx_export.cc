@@ -11,6 +11,7 @@
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
 #include "src/import/onnx_export_graph.h"
+#include "src/import/onnx_export_names.h"
 #include "src/model/model.h"
 #include "src/model/tensor_names.h"
 

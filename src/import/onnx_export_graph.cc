@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "onnx/onnx_pb.h"
+#include "src/import/onnx_export_names.h"
 #include "src/model/tensor_names.h"
 
 namespace wisp {
@@ -23,51 +24,6 @@ using onnx::TensorProto;
 // left out (what wisp does), and unlike -inf a row with no visible key
 // (a padding query) gives no NaN.
 constexpr float kMasked = -1e9f;
-
-// The ONNX name of each wisp tensor under one naming convention.
-class Names {
- public:
-  explicit Names(std::string naming) : naming_(std::move(naming)) {}
-
-  bool fused_qkv() const { return naming_ == "gpt2" || naming_ == "bert"; }
-
-  std::string Map(const std::string& wisp) const {
-    if (!fused_qkv()) return wisp;
-    const std::string top = naming_ == "gpt2" ? "transformer." : "";
-    auto weight_or_bias = [&](const std::string& suffix) {
-      return suffix.size() >= 5 &&
-                     suffix.compare(suffix.size() - 5, 5, ".bias") == 0
-                 ? std::string(".bias")
-                 : std::string(".weight");
-    };
-    const std::string kind = weight_or_bias(wisp);
-    const std::string module = wisp.substr(0, wisp.size() - kind.size());
-    if (module == "tok_embeddings") return top + "wte" + kind;
-    if (module == "pos_embeddings") return top + "wpe" + kind;
-    if (module == "emb_norm") return "ln_emb" + kind;
-    if (module == "norm") return top + "ln_f" + kind;
-    if (module == "output")
-      return naming_ == "bert" ? "mlm_bias" : "lm_head" + kind;
-    if (module == "mlm_head.dense") return "mlm_dense" + kind;
-    if (module == "mlm_head.norm") return "mlm_ln" + kind;
-    // layers.N.<part>
-    const size_t dot = module.find('.', 7);
-    const std::string layer = module.substr(7, dot - 7);
-    const std::string part = module.substr(dot + 1);
-    static const std::pair<const char*, const char*> kParts[] = {
-        {"attention_norm", "ln_1"},      {"attention.wq", "attn.c_attn"},
-        {"attention.wo", "attn.c_proj"}, {"ffn_norm", "ln_2"},
-        {"feed_forward.w1", "mlp.c_fc"}, {"feed_forward.w2", "mlp.c_proj"},
-    };
-    for (const auto& [from, to] : kParts) {
-      if (part == from) return absl::StrCat(top, "h.", layer, ".", to, kind);
-    }
-    return wisp;  // not reached for the tensors these families have
-  }
-
- private:
-  std::string naming_;
-};
 
 // Appends nodes and initializers to a GraphProto and names the values
 // in between.
@@ -188,7 +144,7 @@ class TransformerGraph {
                    onnx::GraphProto* graph)
       : model_(model),
         c_(model.config()),
-        names_(naming),
+        naming_(naming),
         b_(graph),
         graph_(graph) {}
 
@@ -197,7 +153,7 @@ class TransformerGraph {
  private:
   // A wisp tensor as an initializer under its ONNX name (once).
   std::string W(const std::string& wisp_name) {
-    const std::string name = names_.Map(wisp_name);
+    const std::string name = OnnxTensorName(naming_, wisp_name);
     if (!added_.insert(name).second) return name;
     const TensorView* t = model_.file().Find(wisp_name);
     std::vector<int64_t> dims(t->shape.begin(), t->shape.end());
@@ -225,7 +181,7 @@ class TransformerGraph {
 
   const Model& model_;
   const ModelConfig& c_;
-  Names names_;
+  std::string naming_;
   Builder b_;
   onnx::GraphProto* graph_;
   absl::flat_hash_set<std::string> added_;
@@ -317,7 +273,7 @@ std::string TransformerGraph::FusedQkv(uint32_t l, bool bias) {
   const std::string parts[3] = {TensorNames::Wq(l), TensorNames::Wk(l),
                                 TensorNames::Wv(l)};
   const std::string name =
-      names_.Map(bias ? TensorNames::Bias(parts[0]) : parts[0]);
+      OnnxTensorName(naming_, bias ? TensorNames::Bias(parts[0]) : parts[0]);
   std::vector<float> fused;
   for (const std::string& part : parts) {
     const TensorView* t =
@@ -337,7 +293,7 @@ std::string TransformerGraph::Attention(uint32_t l, const std::string& x) {
   const int64_t kv = c_.n_kv_heads, group = c_.n_heads / c_.n_kv_heads;
   const int64_t hd = c_.head_dim(), dim = c_.dim;
   std::string q, k, v;
-  if (names_.fused_qkv()) {
+  if (FusesQkv(naming_)) {
     // GPT-2 and BERT keep one c_attn [3 dim, dim] producing [q | k | v].
     const std::string wt =
         b_.Op("Transpose", {FusedQkv(l, false)}, "c_attn_wT");
@@ -520,31 +476,6 @@ absl::Status TransformerGraph::Build(std::vector<std::string>* notes) {
 }
 
 }  // namespace
-
-std::string ChooseOnnxNaming(const ModelConfig& c, bool has_output_bias,
-                             OnnxNaming naming) {
-  if (naming == OnnxNaming::kWisp) return "wisp";
-  const bool learned_ln =
-      c.norm == NormKind::kLayerNorm && c.positions == PositionKind::kLearned &&
-      c.mlp != MlpKind::kSwiGLU && c.linear_bias && c.n_kv_heads == c.n_heads;
-  if (c.norm == NormKind::kRmsNorm && c.positions == PositionKind::kRotary &&
-      c.mlp == MlpKind::kSwiGLU && c.mask == MaskKind::kCausal &&
-      c.norm_position == NormPosition::kPre && !c.linear_bias &&
-      !c.embedding_norm && c.final_norm && !c.mlm_head && !has_output_bias) {
-    return "llama2.c";
-  }
-  if (learned_ln && c.mask == MaskKind::kCausal &&
-      c.norm_position == NormPosition::kPre && !c.embedding_norm &&
-      c.final_norm && !c.mlm_head && !has_output_bias) {
-    return "gpt2";
-  }
-  if (learned_ln && c.mask == MaskKind::kBidirectional &&
-      c.norm_position == NormPosition::kPost && c.embedding_norm &&
-      !c.final_norm && c.mlm_head && c.tied_embeddings && has_output_bias) {
-    return "bert";
-  }
-  return "wisp";
-}
 
 absl::Status BuildOnnxGraph(const Model& model, const std::string& naming_used,
                             onnx::GraphProto* graph,

@@ -18,15 +18,10 @@ class GraphProto;
 
 namespace wisp {
 
-// The naming a config gets under `naming`: "llama2.c", "gpt2", "bert" (the
-// PyTorch names of that family, which wisp's importer reads back) or
-// "wisp".
-std::string ChooseOnnxNaming(const ModelConfig& config, bool has_output_bias,
-                             OnnxNaming naming);
-
 // Fills `graph` (inputs, outputs, nodes, initializers with raw_data) with
 // the forward pass of `model`, naming its weights after `naming_used` (a
-// value of ChooseOnnxNaming). `notes` receives remarks for the user.
+// value of ChooseOnnxNaming, onnx_export_names.h). `notes` receives remarks for
+// the user.
 absl::Status BuildOnnxGraph(const Model& model, const std::string& naming_used,
                             onnx::GraphProto* graph,
                             std::vector<std::string>* notes);
