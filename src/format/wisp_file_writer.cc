@@ -1,12 +1,7 @@
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "src/format/atomic_file.h"
 #include "src/format/crc32c.h"
 #include "src/format/header_codec.h"
 #include "src/format/wisp_file.h"
@@ -79,66 +74,10 @@ flatbuffers::Offset<fb::Tokenizer> BuildTokenizer(
   return tokenizer.Finish();
 }
 
-// Owns the temporary file until it is renamed into place; removes it on any
-// early return so a failed write leaves nothing behind.
-class TempFile {
- public:
-  explicit TempFile(const std::string& final_path)
-      : path_(absl::StrCat(final_path, ".tmp.", getpid())) {}
-  ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  absl::Status Open() {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    return fd_ < 0 ? Error("create") : absl::OkStatus();
-  }
-  absl::Status Write(const void* data, uint64_t size) {
-    const uint8_t* p = static_cast<const uint8_t*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(fd_, p, size < (1u << 30) ? size : (1u << 30));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Error("write");
-      p += n;
-      size -= static_cast<uint64_t>(n);
-    }
-    return absl::OkStatus();
-  }
-  absl::Status WriteZeros(uint64_t size) {
-    static const uint8_t zeros[FileHeader::kAlignment] = {};
-    return Write(zeros, size);
-  }
-  absl::Status CommitAs(const std::string& final_path) {
-    if (::fsync(fd_) != 0) return Error("fsync");
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      return Error("close");
-    }
-    fd_ = -1;
-    if (::rename(path_.c_str(), final_path.c_str()) != 0)
-      return Error("rename");
-    committed_ = true;
-    // Persist the rename itself.
-    const size_t slash = final_path.rfind('/');
-    const std::string dir =
-        slash == std::string::npos ? "." : final_path.substr(0, slash + 1);
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-      ::fsync(dir_fd);
-      ::close(dir_fd);
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  absl::Status Error(const char* what) const {
-    return absl::InternalError(
-        absl::StrCat("cannot ", what, " ", path_, ": ", strerror(errno)));
-  }
-  std::string path_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
+absl::Status WriteZeros(AtomicFile& out, uint64_t size) {
+  static const uint8_t zeros[FileHeader::kAlignment] = {};
+  return out.Write(zeros, size);
+}
 
 }  // namespace
 
@@ -207,28 +146,28 @@ absl::Status WriteWispFile(const std::string& path,
   header.data_length = data_length;
   header.metadata_crc32c = Crc32c(b.GetBufferPointer(), b.GetSize());
 
-  TempFile out(path);
+  AtomicFile out(path);
   absl::Status status = out.Open();
   const auto header_bytes = format_internal::EncodeHeader(header);
   if (status.ok()) status = out.Write(header_bytes.data(), header_bytes.size());
   if (status.ok()) status = out.Write(b.GetBufferPointer(), b.GetSize());
   if (status.ok()) {
-    status = out.WriteZeros(header.data_offset - header.metadata_offset -
-                            header.metadata_length);
+    status = WriteZeros(out, header.data_offset - header.metadata_offset -
+                                 header.metadata_length);
   }
   uint64_t written = 0;
   for (size_t i = 0; status.ok() && i < contents.tensors.size(); ++i) {
     const TensorToWrite& t = contents.tensors[i];
     status = out.Write(t.bytes.data(), t.bytes.size());
     if (status.ok())
-      status = out.WriteZeros(AlignUp(t.bytes.size()) - t.bytes.size());
+      status = WriteZeros(out, AlignUp(t.bytes.size()) - t.bytes.size());
     written += t.bytes.size();
     if (status.ok() && progress && !progress(written, data_length)) {
       status = absl::CancelledError("write cancelled");
     }
   }
   if (!status.ok()) return status;
-  return out.CommitAs(path);
+  return out.Commit();
 }
 
 }  // namespace wisp

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
+#include "src/format/atomic_file.h"
 #include "src/import/onnx_export_graph.h"
 #include "src/import/onnx_export_names.h"
 #include "src/model/model.h"
@@ -27,62 +28,6 @@ constexpr uint64_t kExternalMinBytes = 1024;
 // Offsets in the side file are aligned so that runtimes can map tensors in
 // place.
 constexpr uint64_t kExternalAlignment = 64;
-
-// Writes `path` atomically: PATH.tmp.<pid> in the same folder, fsync,
-// rename over PATH, fsync the folder (as src/format's writer does). The
-// temporary file is removed on any failure.
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path)
-      : path_(std::move(path)), tmp_(absl::StrCat(path_, ".tmp.", getpid())) {}
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
-  }
-  absl::Status Open() {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    return fd_ < 0 ? Error("create", tmp_) : absl::OkStatus();
-  }
-  absl::Status Write(const void* data, uint64_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(fd_, p, size < (1u << 30) ? size : (1u << 30));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Error("write", tmp_);
-      p += n;
-      size -= static_cast<uint64_t>(n);
-    }
-    return absl::OkStatus();
-  }
-  absl::Status Commit() {
-    if (::fsync(fd_) != 0) return Error("fsync", tmp_);
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) return Error("close", tmp_);
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      return Error("rename to", path_);
-    }
-    committed_ = true;
-    const size_t slash = path_.rfind('/');
-    const std::string dir =
-        slash == std::string::npos ? "." : path_.substr(0, slash + 1);
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-      ::fsync(dir_fd);
-      ::close(dir_fd);
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  static absl::Status Error(const char* what, const std::string& path) {
-    return absl::InternalError(
-        absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(errno)));
-  }
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
 
 uint64_t WeightBytes(const onnx::GraphProto& graph) {
   uint64_t total = 0;
