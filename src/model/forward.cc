@@ -48,7 +48,11 @@ void Attention(const ModelConfig& c, const float* q, const float* keys,
   };
   const size_t tasks = n * c.n_heads;
   if (pool) {
-    pool->Run(tasks, attend);
+    // Contiguous ranges, one per thread: a (token, head) pair of a small
+    // model is far less work than claiming it from a shared counter.
+    pool->ParallelFor(tasks, 1, [&](size_t begin, size_t end, size_t thread) {
+      for (size_t t = begin; t < end; ++t) attend(t, thread);
+    });
   } else {
     for (size_t t = 0; t < tasks; ++t) attend(t, 0);
   }

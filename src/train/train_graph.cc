@@ -122,13 +122,18 @@ void TrainGraph::Attention(size_t l, const TrainBatch& batch,
   const float* v = v_.data() + l * rows * kv;
   float* probs = probs_.data() + l * B * H * T * T;
   float* out = att_.data() + l * rows * D;
-  RunTasks(pool, B * H * T, [&](size_t task, size_t) {
-    const size_t b = task / (H * T), h = (task / T) % H, t = task % T;
-    const size_t kv_offset = b * T * kv + (h / group) * hd;
-    kernels::AttentionQuery(q + (b * T + t) * D + h * hd, k + kv_offset,
-                            v + kv_offset, KeysFor(batch, b, t), hd, kv, scale,
-                            probs + ((b * H + h) * T + t) * T,
-                            out + (b * T + t) * D + h * hd);
+  // Contiguous ranges of (sequence, head, position) tasks, one per thread:
+  // one query of a small model is far less work than a claim on the pool's
+  // shared counter.
+  ParallelRows(pool, B * H * T, 1, [&](size_t begin, size_t end) {
+    for (size_t task = begin; task < end; ++task) {
+      const size_t b = task / (H * T), h = (task / T) % H, t = task % T;
+      const size_t kv_offset = b * T * kv + (h / group) * hd;
+      kernels::AttentionQuery(q + (b * T + t) * D + h * hd, k + kv_offset,
+                              v + kv_offset, KeysFor(batch, b, t), hd, kv,
+                              scale, probs + ((b * H + h) * T + t) * T,
+                              out + (b * T + t) * D + h * hd);
+    }
   });
 }
 
