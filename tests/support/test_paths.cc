@@ -42,7 +42,8 @@ absl::StatusOr<std::vector<float>> ReadFloats(const std::string& path) {
   absl::StatusOr<std::string> bytes = ReadFileToString(path);
   if (!bytes.ok()) return bytes.status();
   if (bytes->size() % sizeof(float) != 0) {
-    return absl::DataLossError(absl::StrCat(path, ": size not a multiple of 4"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": size not a multiple of 4"));
   }
   std::vector<float> values(bytes->size() / sizeof(float));
   std::memcpy(values.data(), bytes->data(), bytes->size());
