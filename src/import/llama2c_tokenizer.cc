@@ -1,16 +1,13 @@
 #include "src/import/llama2c_tokenizer.h"
 
-#include <errno.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "src/import/read_file.h"
 
 namespace wisp {
 namespace {
@@ -116,29 +113,9 @@ absl::StatusOr<TokenizerData> ParseLlama2cTokenizer(std::string_view bytes,
 
 absl::StatusOr<TokenizerData> ReadLlama2cTokenizer(const std::string& path,
                                                    int32_t vocab_size) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                             &std::fclose);
-  if (file == nullptr) {
-    const int error = errno;
-    return absl::Status(absl::ErrnoToStatusCode(error),
-                        absl::StrCat("cannot open tokenizer file ", path, ": ",
-                                     std::strerror(error)));
-  }
-  // Read in chunks rather than trusting a size from fseek: the path may be
-  // a pipe. Tokenizer files are small (about 0.5 MB for 32000 pieces).
-  std::string bytes;
-  std::string chunk(1 << 16, '\0');
-  size_t n = 0;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), file.get())) > 0) {
-    bytes.append(chunk.data(), n);
-  }
-  if (std::ferror(file.get())) {
-    const int error = errno;
-    return absl::Status(absl::ErrnoToStatusCode(error),
-                        absl::StrCat("cannot read tokenizer file ", path, ": ",
-                                     std::strerror(error)));
-  }
-  return ParseLlama2cTokenizer(bytes, vocab_size, path);
+  absl::StatusOr<std::string> bytes = ReadFileBytes(path, "tokenizer file");
+  if (!bytes.ok()) return bytes.status();
+  return ParseLlama2cTokenizer(*bytes, vocab_size, path);
 }
 
 }  // namespace wisp
