@@ -1,8 +1,6 @@
 #include "src/cli/common.h"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -28,15 +26,6 @@ ModelPtr LoadModelOrReport(const std::string& path) {
   const wisp_status status = wisp_model_load(path.c_str(), nullptr, &model);
   if (status != WISP_OK) ReportError(status);
   return ModelPtr(model);
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot open " + path);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return absl::InternalError("cannot read " + path);
-  return bytes.str();
 }
 
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {

@@ -38,9 +38,6 @@ using TrainerPtr = std::unique_ptr<wisp_trainer, TrainerDeleter>;
 // null.
 ModelPtr LoadModelOrReport(const std::string& path);
 
-// The whole file as bytes; NotFound / Internal with the path on failure.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
-
 // Parses "1,403,407" into ids; InvalidArgument on anything else.
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids);
 

@@ -11,6 +11,7 @@
 #include "src/cli/commands.h"
 #include "src/cli/common.h"
 #include "src/cli/loss_plot.h"
+#include "src/import/read_file.h"
 
 namespace wisp::cli {
 namespace {
@@ -87,7 +88,7 @@ int RunFinetune(int argc, char** argv) {
   if (*save_every > 0 && checkpoint.empty()) {
     return ReportError("--save-every needs --checkpoint");
   }
-  auto text = ReadFile(*data_path);
+  auto text = ReadFileBytes(*data_path, "data file");
   if (!text.ok()) return ReportError(text.status());
 
   ModelPtr model = LoadModelOrReport(*model_path);
@@ -224,7 +225,7 @@ int RunEval(int argc, char** argv) {
         threads.status()}) {
     if (!s.ok()) return ReportError(s);
   }
-  auto text = ReadFile(*data_path);
+  auto text = ReadFileBytes(*data_path, "data file");
   if (!text.ok()) return ReportError(text.status());
   ModelPtr model = LoadModelOrReport(*model_path);
   if (!model) return 1;
