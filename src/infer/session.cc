@@ -45,13 +45,8 @@ Session::Session(const Model& model, const SessionOptions& options)
 absl::Status Session::Feed(absl::Span<const int32_t> tokens,
                            float* all_logits) {
   const ModelConfig& c = model_.config();
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= c.vocab_size) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token ", tokens[i], " at index ", i,
-                       " is outside the vocabulary [0, ", c.vocab_size, ")"));
-    }
-  }
+  absl::Status valid = model_.CheckTokenIds(tokens);
+  if (!valid.ok()) return valid;
   if (tokens.size() > capacity_ - history_.size()) {
     return absl::OutOfRangeError(
         absl::StrCat("context full: ", history_.size(), " + ", tokens.size(),

@@ -41,6 +41,18 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
   return model;
 }
 
+absl::Status Model::CheckTokenIds(absl::Span<const int32_t> ids) const {
+  const uint32_t vocab = config().vocab_size;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || static_cast<uint32_t>(ids[i]) >= vocab) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token ", ids[i], " at index ", i,
+                       " is outside the vocabulary [0, ", vocab, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Model::BuildRopeTables() {
   const ModelConfig& c = config();
   const size_t half = c.head_dim() / 2;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "src/format/wisp_file.h"
 #include "src/model/weights.h"
 #include "src/tokenizer/tokenizer.h"
@@ -25,6 +26,9 @@ class Model {
       const std::string& path, const LoadOptions& options = {});
 
   const ModelConfig& config() const { return file_->config(); }
+
+  // InvalidArgument naming the first id outside [0, vocab_size), if any.
+  absl::Status CheckTokenIds(absl::Span<const int32_t> ids) const;
   const ModelWeights& weights() const { return weights_; }
   const WispFile& file() const { return *file_; }
   // Null when the file carries no tokenizer.

@@ -91,14 +91,8 @@ Trainer::Trainer(const Model& base, const TrainOptions& options,
 }
 
 absl::Status Trainer::SetData(std::vector<int32_t> tokens) {
-  const uint32_t vocab = base_.config().vocab_size;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= vocab) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("training token ", tokens[i], " at index ", i,
-                       " is outside the vocabulary [0, ", vocab, ")"));
-    }
-  }
+  absl::Status valid = base_.CheckTokenIds(tokens);
+  if (!valid.ok()) return valid;
   absl::StatusOr<Dataset> data =
       Dataset::Create(std::move(tokens), options_.seq_len,
                       options_.eval_fraction, options_.seed);
@@ -290,12 +284,8 @@ absl::StatusOr<float> Trainer::EvaluateHeldOut() {
 }
 
 absl::StatusOr<float> Trainer::Evaluate(const std::vector<int32_t>& tokens) {
-  for (int32_t t : tokens) {
-    if (t < 0 || static_cast<uint32_t>(t) >= base_.config().vocab_size) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token ", t, " is outside the vocabulary"));
-    }
-  }
+  absl::Status valid = base_.CheckTokenIds(tokens);
+  if (!valid.ok()) return valid;
   absl::StatusOr<Dataset> data = Dataset::Create(
       tokens,
       std::min(options_.seq_len, std::max<size_t>(tokens.size(), 2) - 1), 0.0f,
