@@ -9,17 +9,27 @@
 
 namespace wisp {
 
+namespace {
+
+absl::Status ValidateShape(size_t seq, float eval_fraction) {
+  if (seq == 0) return absl::InvalidArgumentError("sequence length is 0");
+  if (!(eval_fraction >= 0.0f && eval_fraction <= 0.5f)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eval fraction must be in [0, 0.5], got ", eval_fraction));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Dataset> Dataset::Create(std::vector<int32_t> tokens, size_t seq,
                                         float eval_fraction, uint64_t seed) {
   if (tokens.size() < 2) {
     return absl::InvalidArgumentError(
         "training data must hold at least 2 tokens");
   }
-  if (seq == 0) return absl::InvalidArgumentError("sequence length is 0");
-  if (!(eval_fraction >= 0.0f && eval_fraction <= 0.5f)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("eval fraction must be in [0, 0.5], got ", eval_fraction));
-  }
+  absl::Status valid = ValidateShape(seq, eval_fraction);
+  if (!valid.ok()) return valid;
   Dataset d;
   d.tokens_ = std::move(tokens);
   d.seq_ = seq;
@@ -37,11 +47,8 @@ absl::StatusOr<Dataset> Dataset::CreateFromExamples(
     const std::vector<std::vector<int32_t>>& examples,
     const std::vector<int32_t>& prefix_lengths, size_t seq, float eval_fraction,
     uint64_t seed) {
-  if (seq == 0) return absl::InvalidArgumentError("sequence length is 0");
-  if (!(eval_fraction >= 0.0f && eval_fraction <= 0.5f)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("eval fraction must be in [0, 0.5], got ", eval_fraction));
-  }
+  absl::Status valid = ValidateShape(seq, eval_fraction);
+  if (!valid.ok()) return valid;
   Dataset d;
   d.seq_ = seq;
   d.seed_ = seed;

@@ -96,7 +96,8 @@ void TrainGraph::Rope(float* x, size_t rows, size_t seq, size_t heads,
                       bool inverse) {
   const size_t head_dim = model_.config().head_dim();
   const size_t stride = heads * head_dim;
-  std::vector<float> negated(head_dim / 2);
+  std::vector<float>& negated = negated_sin_;
+  negated.resize(head_dim / 2);
   for (size_t r = 0; r < rows; ++r) {
     const size_t pos = r % seq;
     const float* sin = model_.rope_sin(pos);

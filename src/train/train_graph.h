@@ -103,6 +103,7 @@ class TrainGraph {
   std::vector<float> dres_, dxmid_, dx_, dx2_, dhidden_, dgate_, dup_, dq_, dk_,
       dv_, datt_, dlogits_, dp_;
   std::vector<float> transposed_a_, transposed_b_, product_;
+  std::vector<float> negated_sin_;  // RoPE's inverse rotation, per position
 };
 
 }  // namespace wisp
