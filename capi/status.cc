@@ -105,6 +105,8 @@ const char* wisp_status_name(wisp_status status) {
       return "WISP_ERR_IO";
     case WISP_ERR_INTERNAL:
       return "WISP_ERR_INTERNAL";
+    case WISP_ERR_MISMATCH:
+      return "WISP_ERR_MISMATCH";
   }
   return "WISP_ERR_UNKNOWN";
 }

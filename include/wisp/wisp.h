@@ -48,7 +48,7 @@ extern "C" {
 /* Version of this header. Bumped (major) on incompatible changes to the ABI,
  * (minor) when functions or appended struct fields are added. */
 #define WISP_API_VERSION_MAJOR 0
-#define WISP_API_VERSION_MINOR 1
+#define WISP_API_VERSION_MINOR 2
 #define WISP_API_VERSION \
   ((WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR)
 
@@ -67,7 +67,8 @@ typedef enum wisp_status {
   WISP_ERR_CANCELLED = 7,        /* a callback asked to stop */
   WISP_ERR_OUT_OF_MEMORY = 8,
   WISP_ERR_IO = 9, /* reading or writing a file failed */
-  WISP_ERR_INTERNAL = 10
+  WISP_ERR_INTERNAL = 10,
+  WISP_ERR_MISMATCH = 11 /* data made for another model (a session state) */
 } wisp_status;
 
 /* The library's version string, e.g. "0.1.0". Static storage; never NULL. */
@@ -292,6 +293,45 @@ WISP_API wisp_status wisp_session_generate(
     wisp_session* session, const wisp_sampler_params* params, size_t max_tokens,
     wisp_token_callback callback, void* user_data, size_t* out_n_generated,
     wisp_stop_reason* out_reason);
+
+/* Gives the session a sampler of its own, whose random stream continues
+ * across calls of wisp_session_continue and is part of the saved session
+ * state. Setting it (again) restarts the stream from params->seed. Until it
+ * is set, the session's sampler has the default parameters. params may be
+ * NULL (defaults). Errors: INVALID_ARGUMENT. */
+WISP_API wisp_status wisp_session_set_sampler(
+    wisp_session* session, const wisp_sampler_params* params);
+
+/* Generates like wisp_session_generate, but with the session's own sampler
+ * (wisp_session_set_sampler), so that generation can be spread over many
+ * short calls: calls with budgets a and b produce the same tokens as one call
+ * with a + b (a game gives each frame a token budget this way). Same
+ * callback, out-parameters and errors as wisp_session_generate. */
+WISP_API wisp_status wisp_session_continue(
+    wisp_session* session, size_t max_tokens, wisp_token_callback callback,
+    void* user_data, size_t* out_n_generated, wisp_stop_reason* out_reason);
+
+/* Session state: the bytes of a game save. */
+
+/* Serialises the session's context into `buffer`: its tokens, KV cache,
+ * last logits, prefix length and its own sampler with the position of its
+ * random stream. Ask-then-copy with `capacity` and *out_size (the size grows
+ * with the position). The bytes are little-endian, checksummed and tied to
+ * the model's weights: they restore only into a session on a model loaded
+ * from an identical weight file (same config and tensors). The session is not
+ * changed. Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL. */
+WISP_API wisp_status wisp_session_save_state(const wisp_session* session,
+                                             void* buffer, size_t capacity,
+                                             size_t* out_size);
+
+/* Replaces the session's context with one saved by wisp_session_save_state;
+ * afterwards the session continues exactly as the saved one would have. The
+ * session's thread count is kept. On any error the session is unchanged.
+ * Errors: INVALID_ARGUMENT (NULL), CORRUPT (not a session state, truncated
+ * or damaged bytes, unknown version), MISMATCH (saved from another model),
+ * OUT_OF_RANGE (more tokens than this session's context_length). */
+WISP_API wisp_status wisp_session_load_state(wisp_session* session,
+                                             const void* data, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Evaluation                                                               */
