@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Checks the C# binding's raw declarations against include/wisp/wisp.h.
+
+Compares, in both directions: every function (return type, parameter names
+and types), every struct (field names, types and order), every enum (member
+names and values), every callback type, and the API version macros. Also
+checks that each C enum value is named by a public C# enum member, so the
+idiomatic enums cannot silently lag the header.
+
+  python3 check_header.py HEADER CSHARP_SRC_DIR      exit 0: in sync
+  python3 check_header.py --self-test HEADER DIR     proves drift is caught
+
+Standard library only.
+"""
+import os
+import re
+import sys
+
+# C base type -> C# spelling of one value of it.
+SCALARS = {
+    "size_t": "UIntPtr", "int32_t": "int", "int": "int", "float": "float",
+    "uint64_t": "ulong", "int64_t": "long", "char": "byte", "void": "void",
+}
+HANDLES = {"wisp_model": "ModelHandle", "wisp_session": "SessionHandle",
+           "wisp_trainer": "TrainerHandle"}
+
+
+def strip_c_comments(text):
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", text)
+
+
+def c_type(decl):
+    """'const wisp_model* model' -> ('wisp_model', 1, 'model')."""
+    m = re.match(r"^([A-Za-z_]\w*)\s*(\**)\s*([A-Za-z_]\w*)?$",
+                 _normalize(decl.replace("const ", " ").strip()))
+    if not m:
+        raise ValueError("cannot parse C declaration: " + decl)
+    return m.group(1), len(m.group(2)), m.group(3) or ""
+
+
+def _normalize(decl):
+    base = re.match(r"^\s*([A-Za-z_]\w*)", decl).group(1)
+    rest = decl[len(decl) - len(decl.lstrip()) + len(base):]
+    stars = rest.count("*")
+    name = rest.replace("*", " ").strip()
+    return base + " " + "*" * stars + (" " + name if name else "")
+
+
+def parse_header(text):
+    text = strip_c_comments(text)
+    api = {"functions": {}, "structs": {}, "enums": {}, "callbacks": {},
+           "version": {}}
+    for name, value in re.findall(
+            r"#define\s+(WISP_API_VERSION_(?:MAJOR|MINOR))\s+(\d+)", text):
+        api["version"][name] = int(value)
+    for body, name in re.findall(r"typedef\s+enum\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;",
+                                 text, re.S):
+        members = {}
+        for item in body.split(","):
+            if item.strip():
+                key, value = item.split("=")
+                members[key.strip()] = int(value.strip())
+        api["enums"][name] = members
+    for body, name in re.findall(
+            r"typedef\s+struct\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;", text, re.S):
+        api["structs"][name] = [c_type(f) for f in body.split(";") if f.strip()]
+    for ret, name, params in re.findall(
+            r"typedef\s+(\w+)\s*\(\s*\*\s*(\w+)\s*\)\s*\(([^)]*)\)\s*;", text):
+        api["callbacks"][name] = (c_type(ret + " r")[:2],
+                                  [c_type(p) for p in params.split(",")])
+    for ret, name, params in re.findall(
+            r"WISP_API\s+([\w\s\*]+?)\s*\b(wisp_\w+)\s*\(([^)]*)\)\s*;", text):
+        params = [] if params.strip() == "void" else [
+            c_type(p) for p in params.split(",")]
+        api["functions"][name] = (c_type(ret + " r")[:2], params)
+    # Anything the patterns above could not read must not pass unnoticed.
+    declared = len(re.findall(r"^WISP_API\s", text, re.M))
+    if declared != len(api["functions"]):
+        raise ValueError("read %d of the header's %d WISP_API declarations"
+                         % (len(api["functions"]), declared))
+    for kind, keyword in (("structs", "struct"), ("enums", "enum")):
+        declared = len(re.findall(r"typedef\s+%s\s+\w+\s*\{" % keyword, text))
+        if declared != len(api[kind]):
+            raise ValueError("read %d of the header's %d %s"
+                             % (len(api[kind]), declared, kind))
+    return api
+
+
+def parse_csharp(src_dir):
+    text = ""
+    for root, _, files in os.walk(src_dir):
+        for f in sorted(files):
+            if f.endswith(".cs"):
+                with open(os.path.join(root, f), encoding="utf-8") as fh:
+                    text += fh.read() + "\n"
+    code = re.sub(r"//[^\n]*", " ", text)
+    api = {"functions": {}, "structs": {}, "enums": {}, "callbacks": {},
+           "version": {}, "public_enum_refs": set()}
+    for name, value in re.findall(
+            r"const\s+int\s+(WISP_API_VERSION_(?:MAJOR|MINOR))\s*=\s*(\d+)",
+            code):
+        api["version"][name] = int(value)
+    for name, body in re.findall(r"internal\s+enum\s+(wisp_\w+)\s*\{(.*?)\}",
+                                 code, re.S):
+        members = {}
+        for item in body.split(","):
+            if item.strip():
+                key, value = item.split("=")
+                members[key.strip()] = int(value.strip())
+        api["enums"][name] = members
+    for name, body in re.findall(
+            r"internal\s+struct\s+(wisp_\w+)\s*\{(.*?)\}", code, re.S):
+        api["structs"][name] = [
+            cs_param("public " + f.strip()[len("public "):])[1:]
+            for f in body.split(";") if f.strip()]
+    for ret, name, params in re.findall(
+            r"internal\s+delegate\s+(\w+)\s+(wisp_\w+)\s*\(([^)]*)\)\s*;", code):
+        api["callbacks"][name] = (ret, [cs_param(p)[1:] for p in split(params)])
+    for ret, name, params in re.findall(
+            r"static\s+extern\s+(\w+)\s+(wisp_\w+)\s*\(([^)]*)\)\s*;", code):
+        api["functions"][name] = (ret, [cs_param(p)[1:] for p in split(params)])
+    api["public_enum_refs"] = set(re.findall(
+        r"=\s*wisp_\w+\.(WISP_\w+)\s*,", code))
+    return api
+
+
+def split(params):
+    return [p for p in params.split(",") if p.strip()]
+
+
+def cs_param(decl):
+    """'[Out] int[] ids' -> (None, 'int[]', 'ids'); 'out UIntPtr n' ->
+    (None, 'out UIntPtr', 'n'). Attributes are dropped, `@` unescaped."""
+    decl = re.sub(r"\[\w+\]", " ", decl).split()
+    if decl and decl[0] == "public":
+        decl = decl[1:]
+    return (None, " ".join(decl[:-1]), decl[-1].lstrip("@"))
+
+
+def allowed(base, depth, role):
+    """C# spellings acceptable for a C type; role is 'param', 'field' or
+    'return'."""
+    if depth == 0:
+        if base in SCALARS:
+            return {SCALARS[base]}
+        return {base}  # an enum or struct by value, under its C name
+    if depth == 1 and base in HANDLES:
+        return {HANDLES[base], "IntPtr"}
+    if depth == 2 and base in HANDLES:
+        return {"out " + HANDLES[base]}
+    if depth == 1:
+        if base in ("char", "void"):
+            return {"byte[]", "IntPtr"}  # buffers, or C strings / user data
+        value = SCALARS.get(base, base)
+        return {value + "[]", "out " + value, "ref " + value}
+    return set()
+
+
+def compare(c, cs):
+    errors = []
+
+    def both(kind):
+        for name in sorted(set(c[kind]) - set(cs[kind])):
+            errors.append("%s %s is in the header but not in the binding"
+                          % (kind[:-1], name))
+        for name in sorted(set(cs[kind]) - set(c[kind])):
+            errors.append("%s %s is in the binding but not in the header"
+                          % (kind[:-1], name))
+        return sorted(set(c[kind]) & set(cs[kind]))
+
+    def params(where, c_params, cs_params):
+        if len(c_params) != len(cs_params):
+            errors.append("%s: %d %s in the header, %d in the binding"
+                          % (where, len(c_params),
+                             "fields" if where.startswith("struct") else
+                             "parameters", len(cs_params)))
+            return
+        for (base, depth, name), (cs_type, cs_name) in zip(c_params, cs_params):
+            if name != cs_name:
+                errors.append("%s: parameter %s is called %s in the binding"
+                              % (where, name, cs_name))
+            if cs_type not in allowed(base, depth, "param"):
+                errors.append("%s: %s has C type %s%s but C# type %s"
+                              % (where, name, base, "*" * depth, cs_type))
+
+    if c["version"] != cs["version"]:
+        errors.append("API version: header %s, binding %s"
+                      % (c["version"], cs["version"]))
+    for name in both("enums"):
+        if c["enums"][name] != cs["enums"][name]:
+            errors.append("enum %s: header %s, binding %s"
+                          % (name, c["enums"][name], cs["enums"][name]))
+        for member in sorted(set(c["enums"][name]) - cs["public_enum_refs"]):
+            errors.append("enum %s: no public C# enum member maps %s"
+                          % (name, member))
+    for name in both("structs"):
+        params("struct " + name, c["structs"][name], cs["structs"][name])
+    for name in both("callbacks"):
+        (ret, _), c_params = c["callbacks"][name]
+        cs_ret, cs_params = cs["callbacks"][name]
+        if cs_ret not in allowed(ret, 0, "return"):
+            errors.append("callback %s returns %s, binding %s"
+                          % (name, ret, cs_ret))
+        params("callback " + name, c_params, cs_params)
+    for name in both("functions"):
+        (ret, depth), c_params = c["functions"][name]
+        cs_ret, cs_params = cs["functions"][name]
+        ok = {"IntPtr"} if depth else allowed(ret, 0, "return")
+        if cs_ret not in ok:
+            errors.append("function %s returns %s%s, binding %s"
+                          % (name, ret, "*" * depth, cs_ret))
+        params("function " + name, c_params, cs_params)
+    return errors
+
+
+def check(header_text, src_dir):
+    return compare(parse_header(header_text), parse_csharp(src_dir))
+
+
+# Each mutation of the header must make the check fail.
+MUTATIONS = [
+    ("a function added",
+     "WISP_API void wisp_model_free(wisp_model* model);",
+     "WISP_API void wisp_model_free(wisp_model* model);\n"
+     "WISP_API int wisp_new_function(void);"),
+    ("a function removed",
+     "WISP_API wisp_status wisp_session_reset(wisp_session* session);", ""),
+    ("a parameter type changed",
+     "wisp_trainer_set_data_ids(wisp_trainer* trainer,\n"
+     "                                               const int32_t* ids,",
+     "wisp_trainer_set_data_ids(wisp_trainer* trainer,\n"
+     "                                               const int64_t* ids,"),
+    ("a parameter added",
+     "wisp_status wisp_session_reset(wisp_session* session);",
+     "wisp_status wisp_session_reset(wisp_session* session, int hard);"),
+    ("a struct field added",
+     "  int32_t context_length;\n} wisp_session_params;",
+     "  int32_t context_length;\n  int32_t batch;\n} wisp_session_params;"),
+    ("a struct field type changed",
+     "  uint64_t seed;             /* same seed",
+     "  uint32_t seed;             /* same seed"),
+    ("an enum value added",
+     "WISP_ERR_MISMATCH = 11", "WISP_ERR_MISMATCH = 11,\n  WISP_ERR_BUSY = 12"),
+    ("an enum value changed", "WISP_STOP_CALLBACK = 3", "WISP_STOP_CALLBACK = 4"),
+    ("a callback changed",
+     "typedef int (*wisp_train_callback)(const wisp_step_info* info,",
+     "typedef int (*wisp_train_callback)(const wisp_step_info* info, int x,"),
+    ("the minor version bumped",
+     "#define WISP_API_VERSION_MINOR 2", "#define WISP_API_VERSION_MINOR 3"),
+]
+
+
+def main(argv):
+    self_test = "--self-test" in argv
+    args = [a for a in argv[1:] if a != "--self-test"]
+    if len(args) != 2:
+        print(__doc__)
+        return 2
+    with open(args[0], encoding="utf-8") as fh:
+        header = fh.read()
+    errors = check(header, args[1])
+    if errors:
+        print("the C# binding does not match %s:" % args[0])
+        for e in errors:
+            print("  " + e)
+        return 1
+    api = parse_header(header)
+    print("in sync: %d functions, %d structs, %d enums, %d callbacks"
+          % (len(api["functions"]), len(api["structs"]), len(api["enums"]),
+             len(api["callbacks"])))
+    if self_test:
+        for what, old, new in MUTATIONS:
+            if old not in header:
+                print("self-test: the header no longer contains the text "
+                      "mutated for '%s'; update MUTATIONS" % what)
+                return 1
+            found = check(header.replace(old, new, 1), args[1])
+            if not found:
+                print("self-test: '%s' was NOT detected" % what)
+                return 1
+            print("self-test: %s -> %s" % (what, found[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
