@@ -7,8 +7,9 @@
 # OUT_DIR/Wisp.dll           the binding (namespace Wisp)
 # OUT_DIR/WispGenerate.exe   the sample
 # OUT_DIR/Wisp.Tests.exe     the test runner
-# OUT_DIR/*SampleCheck.dll   Unity/Godot samples compiled against test-only
-#                            stubs of the engine types (not shipped)
+# OUT_DIR/UnitySampleTests.exe  the Unity sample driven through test-only
+#                               stubs of the engine types (not shipped)
+# OUT_DIR/GodotSampleCheck.dll   the Godot sample compiled against stubs
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 samples=$(cd "$here/../../samples" && pwd)
@@ -34,12 +35,14 @@ for target in "${targets[@]}"; do
       "${MCS[@]}" -target:exe -r:"$out/Wisp.dll" -r:System.Web.Extensions \
         -out:"$out/Wisp.Tests.exe" "$here"/tests/*.cs ;;
     unity)
-      "${MCS[@]}" -target:library -r:"$out/Wisp.dll" \
-        -out:"$out/UnitySampleCheck.dll" "$samples"/unity/*.cs \
-        "$samples"/unity/test/*.cs ;;
+      # As Unity compiles it: the binding's sources inside the project, with
+      # UNITY_5_3_OR_NEWER defined (so Unity's AOT attribute is used).
+      "${MCS[@]}" -target:exe -define:UNITY_5_3_OR_NEWER \
+        -out:"$out/UnitySampleTests.exe" -recurse:"$here/src/*.cs" \
+        "$samples"/unity/*.cs "$samples"/unity/test/*.cs ;;
     godot)
-      "${MCS[@]}" -target:library -r:"$out/Wisp.dll" \
-        -out:"$out/GodotSampleCheck.dll" "$samples"/godot/*.cs \
+      "${MCS[@]}" -target:library -out:"$out/GodotSampleCheck.dll" \
+        -recurse:"$here/src/*.cs" "$samples"/godot/*.cs \
         "$samples"/godot/test/*.cs ;;
     *) echo "build.sh: unknown target $target" >&2; exit 2 ;;
   esac
