@@ -181,38 +181,37 @@ namespace Wisp
         /// <summary>Writes a checkpoint (atomically) to path.</summary>
         public void SaveCheckpoint(string path)
         {
-            byte[] native_path = Utf8.NulTerminated(path, "path");
-            using (guard_.Enter())
-            {
-                WispException.Check(
-                    NativeMethods.wisp_trainer_save_checkpoint(handle_, native_path),
-                    "wisp_trainer_save_checkpoint");
-            }
+            WithPath(path,
+                     (h, p) => NativeMethods.wisp_trainer_save_checkpoint(h, p),
+                     "wisp_trainer_save_checkpoint");
         }
 
         /// <summary>Continues from a checkpoint; call after SetData with the
         /// same data.</summary>
         public void Resume(string path)
         {
-            byte[] native_path = Utf8.NulTerminated(path, "path");
-            using (guard_.Enter())
-            {
-                WispException.Check(
-                    NativeMethods.wisp_trainer_resume(handle_, native_path),
-                    "wisp_trainer_resume");
-            }
+            WithPath(path,
+                     (h, p) => NativeMethods.wisp_trainer_resume(h, p),
+                     "wisp_trainer_resume");
         }
 
         /// <summary>Writes the current weights as a model file (atomically).
         /// </summary>
         public void ExportModel(string path)
         {
+            WithPath(path,
+                     (h, p) => NativeMethods.wisp_trainer_export_model(h, p),
+                     "wisp_trainer_export_model");
+        }
+
+        private void WithPath(string path,
+                              Func<TrainerHandle, byte[], wisp_status> call,
+                              string function)
+        {
             byte[] native_path = Utf8.NulTerminated(path, "path");
             using (guard_.Enter())
             {
-                WispException.Check(
-                    NativeMethods.wisp_trainer_export_model(handle_, native_path),
-                    "wisp_trainer_export_model");
+                WispException.Check(call(handle_, native_path), function);
             }
         }
 

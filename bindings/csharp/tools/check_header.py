@@ -47,6 +47,16 @@ def _normalize(decl):
     return base + " " + "*" * stars + (" " + name if name else "")
 
 
+def enum_members(body):
+    """'A = 0, B = 1,' (C or C#) -> {'A': 0, 'B': 1}."""
+    members = {}
+    for item in body.split(","):
+        if item.strip():
+            key, value = item.split("=")
+            members[key.strip()] = int(value.strip())
+    return members
+
+
 def parse_header(text):
     text = strip_c_comments(text)
     api = {"functions": {}, "structs": {}, "enums": {}, "callbacks": {},
@@ -56,12 +66,7 @@ def parse_header(text):
         api["version"][name] = int(value)
     for body, name in re.findall(r"typedef\s+enum\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;",
                                  text, re.S):
-        members = {}
-        for item in body.split(","):
-            if item.strip():
-                key, value = item.split("=")
-                members[key.strip()] = int(value.strip())
-        api["enums"][name] = members
+        api["enums"][name] = enum_members(body)
     for body, name in re.findall(
             r"typedef\s+struct\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;", text, re.S):
         api["structs"][name] = [c_type(f) for f in body.split(";") if f.strip()]
@@ -103,17 +108,11 @@ def parse_csharp(src_dir):
         api["version"][name] = int(value)
     for name, body in re.findall(r"internal\s+enum\s+(wisp_\w+)\s*\{(.*?)\}",
                                  code, re.S):
-        members = {}
-        for item in body.split(","):
-            if item.strip():
-                key, value = item.split("=")
-                members[key.strip()] = int(value.strip())
-        api["enums"][name] = members
+        api["enums"][name] = enum_members(body)
     for name, body in re.findall(
             r"internal\s+struct\s+(wisp_\w+)\s*\{(.*?)\}", code, re.S):
-        api["structs"][name] = [
-            cs_param("public " + f.strip()[len("public "):])[1:]
-            for f in body.split(";") if f.strip()]
+        api["structs"][name] = [cs_param(f)[1:] for f in body.split(";")
+                                if f.strip()]
     for ret, name, params in re.findall(
             r"internal\s+delegate\s+(\w+)\s+(wisp_\w+)\s*\(([^)]*)\)\s*;", code):
         api["callbacks"][name] = (ret, [cs_param(p)[1:] for p in split(params)])
