@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Checks that the Rust binding's raw declarations (src/sys.rs) match
+include/wisp/wisp.h: every function (name, parameter and return types),
+struct (field names and types, in order), enum (names and values) and
+callback type. Exits 1 and lists the differences if they drift apart.
+
+  check_header.py HEADER SYS_RS        compare the two files
+  check_header.py --self-test HEADER SYS_RS
+      also proves the check catches drift: applies typical header edits
+      (a function added/removed/changed, a struct field added, an enum value
+      changed...) and fails unless each one is reported.
+
+Both sides are reduced to one model (C types spelled as Rust types), so the
+comparison is exact rather than a fuzzy text match. Python 3 stdlib only.
+"""
+import re
+import sys
+
+C_TO_RUST = {
+    "size_t": "usize", "int32_t": "i32", "int64_t": "i64", "uint32_t": "u32",
+    "uint64_t": "u64", "int8_t": "i8", "uint8_t": "u8", "int16_t": "i16",
+    "uint16_t": "u16", "float": "f32", "double": "f64", "int": "c_int",
+    "unsigned": "c_uint", "char": "c_char", "void": "c_void", "long": "c_long",
+}
+
+
+def rust_type_of_c(decl):
+    """'const char*' -> '*const c_char'; 'wisp_model**' -> '*mut *mut wisp_model'."""
+    decl = decl.replace("*", " * ").split()
+    base_const = False
+    base = None
+    stars = []
+    for tok in decl:
+        if tok == "const":
+            if base is None:
+                base_const = True
+            # a const after a '*' qualifies the pointer itself: no ABI meaning
+        elif tok == "*":
+            stars.append("*")
+        elif tok in ("struct", "enum"):
+            continue
+        elif base is None:
+            base = tok
+        else:  # "unsigned int", "long long"...
+            base = base + " " + tok
+    rust = C_TO_RUST.get(base, base)
+    if base == "void" and not stars:
+        return "()"
+    for i in range(len(stars)):
+        rust = ("*const " if (i == 0 and base_const) else "*mut ") + rust
+    return rust
+
+
+def split_decl(decl):
+    """'const char* path' -> ('path', '*const c_char')."""
+    m = re.match(r"^(.*?)([A-Za-z_]\w*)$", decl.strip())
+    return m.group(2), rust_type_of_c(m.group(1))
+
+
+def split_top(text, sep):
+    """Splits on sep outside (), {}."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def c_params(text):
+    text = text.strip()
+    if text in ("", "void"):
+        return []
+    return [split_decl(p)[1] for p in split_top(text, ",")]
+
+
+def parse_header(src):
+    """Returns {kind: {name: description}} for the C header."""
+    model = {"fn": {}, "struct": {}, "enum": {}, "callback": {}, "const": {}}
+    src = re.sub(r"/\*.*?\*/", " ", src, flags=re.S)
+    src = re.sub(r"//[^\n]*", " ", src)
+    src = src.replace("\\\n", " ")
+    src = re.sub(r"#ifdef __cplusplus.*?#endif", " ", src, flags=re.S)
+    for m in re.finditer(r"^\s*#define\s+(WISP_API_VERSION_\w+)\s+(\d+)", src, re.M):
+        model["const"][m.group(1)] = int(m.group(2))
+    src = re.sub(r"^\s*#[^\n]*", " ", src, flags=re.M)
+    src = re.sub(r"\bWISP_API\b", " ", src)
+    src = re.sub(r"\s+", " ", src)
+    for stmt in split_top(src, ";"):
+        m = re.match(r"^typedef enum (\w+) \{(.*)\} (\w+)$", stmt)
+        if m:
+            values, nxt = {}, 0
+            for item in split_top(m.group(2), ","):
+                name, _, value = item.partition("=")
+                nxt = int(value.strip(), 0) if value.strip() else nxt
+                values[name.strip()] = nxt
+                nxt += 1
+            model["enum"][m.group(3)] = values
+            continue
+        m = re.match(r"^typedef struct (\w+) \{(.*)\} (\w+)$", stmt)
+        if m:
+            model["struct"][m.group(3)] = [split_decl(f) for f in split_top(m.group(2), ";")]
+            continue
+        m = re.match(r"^typedef struct (\w+) (\w+)$", stmt)
+        if m:
+            model["struct"][m.group(2)] = "opaque"
+            continue
+        m = re.match(r"^typedef (.+?)\(\s*\*\s*(\w+)\s*\)\s*\((.*)\)$", stmt)
+        if m:
+            model["callback"][m.group(2)] = (c_params(m.group(3)), rust_type_of_c(m.group(1)))
+            continue
+        m = re.match(r"^(.+?)\b(\w+)\s*\((.*)\)$", stmt)
+        if m:
+            model["fn"][m.group(2)] = (c_params(m.group(3)), rust_type_of_c(m.group(1)))
+            continue
+        raise SystemExit(f"check_header: cannot parse header statement: {stmt}")
+    return model
+
+
+def norm_rust_type(t):
+    return re.sub(r"\s+", " ", t).replace("* ", "*").strip().replace("*const", "*const ").replace(
+        "*mut", "*mut ").replace("  ", " ")
+
+
+def rust_params(text):
+    out = []
+    for p in split_top(text, ","):
+        _, _, ty = p.partition(":")
+        out.append(norm_rust_type(ty))
+    return out
+
+
+def eval_const(expr, consts):
+    expr = re.sub(r"\b[A-Z_][A-Z0-9_]*\b", lambda m: str(consts[m.group(0)]), expr)
+    if not re.fullmatch(r"[\d\s()<>|+*-]+", expr):
+        raise SystemExit(f"check_header: cannot evaluate constant {expr}")
+    return eval(expr, {"__builtins__": {}})  # digits and operators only
+
+
+def parse_sys(src):
+    """Returns the same model for src/sys.rs."""
+    model = {"fn": {}, "struct": {}, "enum": {}, "callback": {}, "const": {}}
+    src = re.sub(r"//[^\n]*", " ", src)
+    src = re.sub(r"#!?\[[^\]]*\]", " ", src)
+    src = re.sub(r"\s+", " ", src)
+    aliases, consts = {}, {}
+    for m in re.finditer(r"pub const (\w+): (\w+) = ([^;]+);", src):
+        value = eval_const(m.group(3), consts)
+        consts[m.group(1)] = value
+        if m.group(2) == "c_int" and m.group(1).startswith("WISP_API_VERSION_"):
+            model["const"][m.group(1)] = value
+        elif m.group(2) != "c_int":
+            model["enum"].setdefault(m.group(2), {})[m.group(1)] = value
+    for m in re.finditer(r"pub type (\w+) = ([^;]+);", src):
+        name, ty = m.group(1), m.group(2).strip()
+        cb = re.fullmatch(r'Option< ?unsafe extern "C" fn\((.*)\) -> (\w+),? ?>', ty)
+        if cb:
+            model["callback"][name] = (rust_params(cb.group(1)), cb.group(2))
+        else:
+            aliases[name] = ty
+    for name in model["enum"]:
+        if aliases.get(name) != "c_int":
+            raise SystemExit(f"check_header: enum {name} is not a c_int alias in sys.rs")
+    for m in re.finditer(r"pub struct (\w+) \{(.*?)\}", src):
+        body = m.group(2).strip()
+        if body.startswith("_opaque"):
+            model["struct"][m.group(1)] = "opaque"
+            continue
+        fields = []
+        for f in split_top(body, ","):
+            fname, _, ty = f.replace("pub ", "", 1).partition(":")
+            fields.append((fname.strip(), norm_rust_type(ty)))
+        model["struct"][m.group(1)] = fields
+    block = re.search(r'extern "C" \{(.*)\}', src)
+    for m in re.finditer(r"pub fn (\w+)\((.*?)\)( -> ([^;]+))?;", block.group(1)):
+        ret = norm_rust_type(m.group(4)) if m.group(4) else "()"
+        model["fn"][m.group(1)] = (rust_params(m.group(2)), ret)
+    return model
+
+
+def compare(header, rust):
+    diffs = []
+    for kind in ("const", "enum", "struct", "callback", "fn"):
+        h, r = header[kind], rust[kind]
+        for name in sorted(set(h) | set(r)):
+            if name not in r:
+                diffs.append(f"{kind} {name}: in the header, missing from sys.rs")
+            elif name not in h:
+                diffs.append(f"{kind} {name}: in sys.rs, not in the header")
+            elif h[name] != r[name]:
+                diffs.append(f"{kind} {name}: header {h[name]} != sys.rs {r[name]}")
+    return diffs
+
+
+# Typical header edits that must each be reported: (description, name the
+# report must mention, old text, new text); old text starting with "re:" is a
+# regular expression.
+MUTATIONS = [
+    ("function added", "wisp_added", "#ifdef __cplusplus\n} /* extern",
+     "WISP_API int wisp_added(void);\n#ifdef __cplusplus\n} /* extern"),
+    ("function removed", "wisp_trainer_export_model",
+     r"re:WISP_API wisp_status wisp_trainer_export_model\([^;]*;", ""),
+    ("parameter type changed", "wisp_trainer_train", "size_t n_steps", "int32_t n_steps"),
+    ("return type changed", "wisp_api_version", "WISP_API int wisp_api_version(void)",
+     "WISP_API long wisp_api_version(void)"),
+    ("struct field added", "wisp_model_params", "int verify_checksums;",
+     "int verify_checksums;\n  int64_t extra;"),
+    ("struct field type changed", "wisp_step_info", "float grad_norm;", "double grad_norm;"),
+    ("struct field renamed", "wisp_session_params", "int32_t context_length;",
+     "int32_t context_len;"),
+    ("enum value changed", "wisp_status", "WISP_ERR_MISMATCH = 11", "WISP_ERR_MISMATCH = 12"),
+    ("enum value added", "wisp_stop_reason", "WISP_STOP_CALLBACK = 3",
+     "WISP_STOP_CALLBACK = 3,\n  WISP_STOP_OTHER"),
+    ("callback changed", "wisp_token_callback", "size_t text_len, void* user_data);",
+     "int32_t text_len, void* user_data);"),
+    ("version bumped", "WISP_API_VERSION_MINOR", "#define WISP_API_VERSION_MINOR 2",
+     "#define WISP_API_VERSION_MINOR 3"),
+]
+
+
+def mutate(src, old, new):
+    if old.startswith("re:"):
+        out, n = re.subn(old[3:], new, src, count=1)
+        assert n == 1, f"self-test: /{old[3:]}/ no longer matches the header"
+        return out
+    assert old in src, f"self-test: '{old}' no longer in the header"
+    return src.replace(old, new, 1)
+
+
+def main(argv):
+    self_test = "--self-test" in argv
+    args = [a for a in argv if a != "--self-test"]
+    if len(args) != 2:
+        raise SystemExit(__doc__)
+    header_src = open(args[0], encoding="utf-8").read()
+    rust = parse_sys(open(args[1], encoding="utf-8").read())
+    header = parse_header(header_src)
+    diffs = compare(header, rust)
+    for d in diffs:
+        print("drift:", d)
+    if diffs:
+        print(f"{args[1]} does not match {args[0]}: update sys.rs and the safe API")
+        return 1
+    print(f"sys.rs matches wisp.h: {len(header['fn'])} functions, {len(header['struct'])} structs,"
+          f" {len(header['enum'])} enums, {len(header['callback'])} callbacks")
+    if self_test:
+        for what, name, old, new in MUTATIONS:
+            found = compare(parse_header(mutate(header_src, old, new)), rust)
+            if not any(f" {name}:" in d for d in found):
+                print(f"self-test FAILED: '{what}' went unnoticed")
+                return 1
+            print(f"self-test: {what} -> reported ({len(found)} difference(s))")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
