@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::{greedy_reference, load_model, read_f32s};
+use common::{generate_ids, greedy_reference, load_model, read_f32s};
 use wisp::{SamplerParams, Session, SessionParams, Status, StopReason, Utf8Stream};
 
 #[test]
@@ -159,13 +159,7 @@ fn a_panicking_callback_becomes_an_error_and_the_session_survives() {
     assert!(err.message().contains("boom in the callback"), "{err}");
     // Two tokens were fed; generation goes on from there as if uninterrupted.
     assert_eq!(session.position().unwrap(), reference.prompt_ids.len() + 2);
-    let mut rest = Vec::new();
-    session
-        .generate(&SamplerParams::greedy(), 3, |piece| {
-            rest.push(piece.id);
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    let rest = generate_ids(&mut session, &SamplerParams::greedy(), 3);
     assert_eq!(rest, reference.generated_ids[2..5]);
 }
 
@@ -197,13 +191,7 @@ fn threads_do_not_change_results() {
     let mut session = Session::with_params(&model, &params).unwrap();
     let reference = greedy_reference();
     session.feed(&reference.prompt_ids).unwrap();
-    let mut ids = Vec::new();
-    session
-        .generate(&SamplerParams::greedy(), 20, |p| {
-            ids.push(p.id);
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    let ids = generate_ids(&mut session, &SamplerParams::greedy(), 20);
     assert_eq!(ids, reference.generated_ids[..20]);
 }
 

@@ -3,9 +3,7 @@
 //! (not Sync). The negative checks fail to compile if violated.
 mod common;
 
-use std::ops::ControlFlow;
-
-use common::{greedy_reference, load_model};
+use common::{generate_ids, greedy_reference, load_model};
 use wisp::{Model, SamplerParams, Session, Trainer};
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -39,14 +37,7 @@ fn sessions_on_many_threads_share_one_model() {
             std::thread::spawn(move || {
                 let mut session = Session::new(&model).unwrap();
                 session.feed(&greedy_reference().prompt_ids).unwrap();
-                let mut ids = Vec::new();
-                session
-                    .generate(&SamplerParams::greedy(), 30, |p| {
-                        ids.push(p.id);
-                        ControlFlow::Continue(())
-                    })
-                    .unwrap();
-                ids
+                generate_ids(&mut session, &SamplerParams::greedy(), 30)
             })
         })
         .collect();

@@ -117,15 +117,15 @@ impl Drop for TempDir {
     }
 }
 
-/// Greedy-generates `n` tokens after `prompt` on a new session; returns ids.
-pub fn greedy_ids(model: &wisp::Model, prompt: &str, n: usize) -> Vec<i32> {
-    let mut session = wisp::Session::new(model).unwrap();
-    session
-        .feed(&model.tokenize(prompt, true).unwrap())
-        .unwrap();
+/// The ids `session.generate` produces with `params`, up to `n`.
+pub fn generate_ids(
+    session: &mut wisp::Session,
+    params: &wisp::SamplerParams,
+    n: usize,
+) -> Vec<i32> {
     let mut ids = Vec::new();
     session
-        .generate(&wisp::SamplerParams::greedy(), n, |piece| {
+        .generate(params, n, |piece| {
             ids.push(piece.id);
             std::ops::ControlFlow::Continue(())
         })
