@@ -10,7 +10,8 @@ PACKAGES=(build-essential cmake pkg-config
   libhwy-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
-  mono-mcs mono-devel)
+  mono-mcs mono-devel
+  golang-go)
 
 if [[ "${SKIP_APT:-0}" != 1 ]]; then
   missing=()

@@ -1,5 +1,7 @@
 // The GEMM's inner pieces, per Highway target: operand packing and the
 // register-tiled micro-kernel. Included from matmul.cc once per target.
+// bf16 weights are widened to f32 while packing, so the micro-kernel and its
+// speed are the same for both weight types.
 //
 // Packed layouts (NR = 2 vectors of floats, MR = rows per register tile):
 //   x panel: for each p in the k range, MR consecutive x values x[i..i+MR, p].
@@ -15,9 +17,11 @@
 #endif
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "hwy/highway.h"
+#include "src/kernels/bf16.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
@@ -101,6 +105,53 @@ inline void PackWPanel(const float* HWY_RESTRICT w, size_t k, size_t col0,
                        float* HWY_RESTRICT panel) {
   if (cols < nr) memset(panel, 0, depth * nr * sizeof(float));
   TransposeInto(w + col0 * k + p0, k, cols, depth, panel, nr);
+}
+
+// dst[0, n) = src[0, n) widened from bf16 to f32 (exact).
+template <class DF>
+HWY_INLINE void WidenBf16(DF d, const uint16_t* HWY_RESTRICT src, size_t n,
+                          float* HWY_RESTRICT dst) {
+  const hn::Rebind<uint16_t, DF> du16;
+  const hn::RebindToUnsigned<DF> du32;
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto wide = hn::PromoteTo(du32, hn::LoadU(du16, src + i));
+    hn::StoreU(hn::BitCast(d, hn::ShiftLeft<16>(wide)), d, dst + i);
+  }
+  for (; i < n; ++i) dst[i] = Bf16ToF32(src[i]);
+}
+
+// PackWPanel for bf16 weights: the panel holds the same (exactly widened) f32
+// values as for an f32 copy of w, so one micro-kernel serves both. Rows are
+// widened a few at a time into a small buffer that TransposeInto then packs,
+// which keeps both steps vectorised.
+template <class DF>
+HWY_INLINE void PackWPanel(DF d, const uint16_t* HWY_RESTRICT w, size_t k,
+                           size_t col0, size_t cols, size_t p0, size_t depth,
+                           size_t nr, float* HWY_RESTRICT panel) {
+  if (cols < nr) memset(panel, 0, depth * nr * sizeof(float));
+  constexpr size_t kChunk = 64;
+  HWY_ALIGN float rows[4 * kChunk];
+  for (size_t c = 0; c < cols; c += 4) {
+    const size_t count = cols - c < 4 ? cols - c : 4;
+    for (size_t p = 0; p < depth; p += kChunk) {
+      const size_t len = depth - p < kChunk ? depth - p : kChunk;
+      for (size_t r = 0; r < count; ++r) {
+        WidenBf16(d, w + (col0 + c + r) * k + p0 + p, len, rows + r * kChunk);
+      }
+      TransposeInto(rows, kChunk, count, len, panel + p * nr + c, nr);
+    }
+  }
+}
+
+// The f32 PackWPanel under the same signature, for code templated on the
+// weight type.
+template <class DF>
+HWY_INLINE void PackWPanel(DF /*d*/, const float* HWY_RESTRICT w, size_t k,
+                           size_t col0, size_t cols, size_t p0, size_t depth,
+                           size_t nr, float* HWY_RESTRICT panel) {
+  PackWPanel(w, k, col0, cols, p0, depth, nr, panel);
 }
 
 // Writes one row of the register tile (two vectors) to y_row[0, cols). The

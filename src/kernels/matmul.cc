@@ -1,12 +1,17 @@
-// MatMul: y = x w^T (+ bias). m == 1 (decoding) is a matrix-vector product
-// bound by reading w, done as several row dot products at once; m > 1
-// (prefill, training) is a packed, cache-blocked, register-tiled GEMM.
+// MatMul and MatMulBf16: y = x w^T (+ bias) with f32 or bf16 weights, one
+// driver templated on the weight type. m == 1 (decoding) is a matrix-vector
+// product bound by reading w, done as several row dot products at once
+// (gemv-inl.h); m > 1 (prefill, training) is a packed, cache-blocked,
+// register-tiled GEMM (gemm_tile-inl.h).
 //
 // Determinism: every output element is reduced over k in the same order no
 // matter how the work is split, because threads only ever divide rows and
 // columns of y, never k. Results are therefore bitwise identical for any
 // thread count.
 #include <stddef.h>
+#include <stdint.h>
+
+#include <type_traits>
 
 #include "src/kernels/ops.h"
 #include "src/kernels/scratch.h"
@@ -18,7 +23,7 @@
 // Must follow foreach_target.h, which re-includes this file per target.
 #include "hwy/highway.h"
 #include "src/kernels/gemm_tile-inl.h"
-#include "src/kernels/vector_ops-inl.h"
+#include "src/kernels/gemv-inl.h"
 // clang-format on
 
 HWY_BEFORE_NAMESPACE();
@@ -45,110 +50,45 @@ static inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
 
 // ---------------------------------------------------------------- GEMV
 
-// Adds up the lanes of four vectors at once: out[r] = sum of the lanes of
-// s_r. Interleaving pairs of rows and then pairs of pairs leaves each 128-bit
-// block holding (s0, s1, s2, s3) partial sums, so the blocks just add up;
-// cheaper than four separate horizontal sums. Row r's result depends only on
-// s_r, whatever the other three hold.
-HWY_INLINE void SumLanes4(hn::VFromD<DF> s0, hn::VFromD<DF> s1,
-                          hn::VFromD<DF> s2, hn::VFromD<DF> s3, float* out) {
-#if HWY_TARGET == HWY_SCALAR
-  out[0] = hn::GetLane(s0);
-  out[1] = hn::GetLane(s1);
-  out[2] = hn::GetLane(s2);
-  out[3] = hn::GetLane(s3);
-#else
-  const DF d;
-  const hn::Repartition<uint64_t, DF> du64;
-  const auto t01 =
-      hn::Add(hn::InterleaveLower(d, s0, s1), hn::InterleaveUpper(d, s0, s1));
-  const auto t23 =
-      hn::Add(hn::InterleaveLower(d, s2, s3), hn::InterleaveUpper(d, s2, s3));
-  const auto lo =
-      hn::InterleaveLower(du64, hn::BitCast(du64, t01), hn::BitCast(du64, t23));
-  const auto hi =
-      hn::InterleaveUpper(du64, hn::BitCast(du64, t01), hn::BitCast(du64, t23));
-  HWY_ALIGN float blocks[hn::MaxLanes(d)];
-  hn::Store(hn::Add(hn::BitCast(d, lo), hn::BitCast(d, hi)), d, blocks);
-  const hn::Full128<float> d4;
-  auto sum = hn::Load(d4, blocks);
-  for (size_t b = 4; b < hn::Lanes(d); b += 4) {
-    sum = hn::Add(sum, hn::Load(d4, blocks + b));
-  }
-  hn::StoreU(sum, d4, out);
-#endif
-}
-
-// y[r] = dot(x, w + r * k) (+ bias[r]) for r < rows (1 to 4), two
-// accumulators per row. A group of fewer than 4 rows repeats its last row in
-// the empty slots, so every row runs the same instructions: its bits do not
-// depend on which group it fell into (that is, on the thread split).
-HWY_INLINE void GemvRows(const float* HWY_RESTRICT x,
-                         const float* HWY_RESTRICT w, size_t k, size_t rows,
-                         const float* HWY_RESTRICT bias,
-                         float* HWY_RESTRICT y) {
-  const DF d;
-  using V = hn::VFromD<DF>;
-  const size_t N = hn::Lanes(d);
-  const float* HWY_RESTRICT w0 = w;
-  const float* HWY_RESTRICT w1 = w + k * Min(1, rows - 1);
-  const float* HWY_RESTRICT w2 = w + k * Min(2, rows - 1);
-  const float* HWY_RESTRICT w3 = w + k * Min(3, rows - 1);
-  V a00 = hn::Zero(d), a01 = hn::Zero(d), a10 = hn::Zero(d), a11 = hn::Zero(d),
-    a20 = hn::Zero(d), a21 = hn::Zero(d), a30 = hn::Zero(d), a31 = hn::Zero(d);
-  size_t i = 0;
-  for (; i + 2 * N <= k; i += 2 * N) {
-    const V x0 = hn::LoadU(d, x + i);
-    const V x1 = hn::LoadU(d, x + i + N);
-    a00 = hn::MulAdd(x0, hn::LoadU(d, w0 + i), a00);
-    a01 = hn::MulAdd(x1, hn::LoadU(d, w0 + i + N), a01);
-    a10 = hn::MulAdd(x0, hn::LoadU(d, w1 + i), a10);
-    a11 = hn::MulAdd(x1, hn::LoadU(d, w1 + i + N), a11);
-    a20 = hn::MulAdd(x0, hn::LoadU(d, w2 + i), a20);
-    a21 = hn::MulAdd(x1, hn::LoadU(d, w2 + i + N), a21);
-    a30 = hn::MulAdd(x0, hn::LoadU(d, w3 + i), a30);
-    a31 = hn::MulAdd(x1, hn::LoadU(d, w3 + i + N), a31);
-  }
-  if (i + N <= k) {
-    const V x0 = hn::LoadU(d, x + i);
-    a00 = hn::MulAdd(x0, hn::LoadU(d, w0 + i), a00);
-    a10 = hn::MulAdd(x0, hn::LoadU(d, w1 + i), a10);
-    a20 = hn::MulAdd(x0, hn::LoadU(d, w2 + i), a20);
-    a30 = hn::MulAdd(x0, hn::LoadU(d, w3 + i), a30);
-    i += N;
-  }
-  if (i < k) {
-    const size_t count = k - i;
-    const V x1 = LoadTail(d, x + i, count);
-    a01 = hn::MulAdd(x1, LoadTail(d, w0 + i, count), a01);
-    a11 = hn::MulAdd(x1, LoadTail(d, w1 + i, count), a11);
-    a21 = hn::MulAdd(x1, LoadTail(d, w2 + i, count), a21);
-    a31 = hn::MulAdd(x1, LoadTail(d, w3 + i, count), a31);
-  }
-  float sums[4];
-  SumLanes4(hn::Add(a00, a01), hn::Add(a10, a11), hn::Add(a20, a21),
-            hn::Add(a30, a31), sums);
-  for (size_t r = 0; r < rows; ++r) {
-    y[r] = bias != nullptr ? sums[r] + bias[r] : sums[r];
-  }
-}
-
-void Gemv(const float* x, const float* w, const float* bias, float* y, size_t k,
+// y = x w^T for one row x, over groups of 4 rows of w (f32 or bf16).
+template <class W>
+void Gemv(const float* x, const W* w, const float* bias, float* y, size_t k,
           size_t n, ThreadPool* pool) {
+  const DF d;
+  // The bf16 kernel reads x in its own order, prepared once per call.
+  float* x_blocks = nullptr;
+  if constexpr (!std::is_same_v<W, float>) {
+    x_blocks = ThreadScratch(ScratchSlot::kPackedX, k);
+    DeinterleaveBlocks(d, x, k, x_blocks);
+  }
+  // Rows [begin, end) as four contiguous quarters read side by side: group g
+  // takes row g of each quarter (see GemvRows). Each row's result depends
+  // only on its own accumulators, so the grouping (and the thread split)
+  // does not change any bit.
   const auto rows = [&](size_t begin, size_t end, size_t /*thread*/) {
-    for (size_t j = begin; j < end; j += 4) {
-      GemvRows(x, w + j * k, k, Min(4, end - j), bias ? bias + j : nullptr,
-               y + j);
+    const size_t quarter = DivCeil(end - begin, 4);
+    for (size_t j = begin; j < begin + quarter; ++j) {
+      const size_t count = DivCeil(end - j, quarter);
+      const float* b = bias ? bias + j : nullptr;
+      if constexpr (std::is_same_v<W, float>) {
+        GemvRows(d, x, w + j * k, k, Min(4, count), quarter, b, y + j);
+      } else {
+        GemvRowsBf16(d, x, x_blocks, w + j * k, k, Min(4, count), quarter, b,
+                     y + j);
+      }
     }
   };
+  // Reading w is the work: bf16 rows count half.
+  const size_t work = n * k * sizeof(W) / sizeof(float);
   if (pool == nullptr || pool->num_threads() == 1 ||
-      n * k < kGemvParallelMinWork) {
+      work < kGemvParallelMinWork) {
     rows(0, n, 0);
     return;
   }
   // Chunks of whole 4-row groups, each worth at least a minimum of work.
   const size_t min_rows =
-      (DivCeil(kGemvParallelMinWork / 4, k) + 3) & ~size_t{3};
+      (DivCeil(kGemvParallelMinWork / 4 * sizeof(float) / sizeof(W), k) + 3) &
+      ~size_t{3};
   pool->ParallelFor(n, min_rows, rows);
 }
 
@@ -156,8 +96,9 @@ void Gemv(const float* x, const float* w, const float* bias, float* y, size_t k,
 
 // Computes y rows of x panels [panel_begin, panel_end) and columns of w panels
 // [col_panel_begin, col_panel_end) from the shared packed x.
-void GemmBlock(const float* packed_x, const float* w, const float* bias,
-               float* y, size_t m, size_t k, size_t n, size_t panel_begin,
+template <class W>
+void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
+               size_t m, size_t k, size_t n, size_t panel_begin,
                size_t panel_end, size_t col_panel_begin, size_t col_panel_end) {
   const DF d;
   const size_t nr = 2 * hn::Lanes(d);
@@ -170,7 +111,7 @@ void GemmBlock(const float* packed_x, const float* w, const float* bias,
     for (size_t p0 = 0; p0 < k; p0 += kDepthBlock) {
       const size_t depth = Min(kDepthBlock, k - p0);
       for (size_t jp = jb; jp < jb_end; ++jp) {
-        PackWPanel(w, k, jp * nr, Min(nr, n - jp * nr), p0, depth, nr,
+        PackWPanel(d, w, k, jp * nr, Min(nr, n - jp * nr), p0, depth, nr,
                    packed_w + (jp - jb) * depth * nr);
       }
       for (size_t ip = panel_begin; ip < panel_end; ++ip) {
@@ -188,7 +129,8 @@ void GemmBlock(const float* packed_x, const float* w, const float* bias,
   }
 }
 
-void Gemm(const float* x, const float* w, const float* bias, float* y, size_t m,
+template <class W>
+void Gemm(const float* x, const W* w, const float* bias, float* y, size_t m,
           size_t k, size_t n, ThreadPool* pool) {
   const DF d;
   const size_t nr = 2 * hn::Lanes(d);
@@ -224,8 +166,9 @@ void Gemm(const float* x, const float* w, const float* bias, float* y, size_t m,
   });
 }
 
-void MatMulImpl(const float* x, const float* w, const float* bias, float* y,
-                size_t m, size_t k, size_t n, ThreadPool* pool) {
+template <class W>
+void MatMulAny(const float* x, const W* w, const float* bias, float* y,
+               size_t m, size_t k, size_t n, ThreadPool* pool) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // An empty sum: the blocked GEMM would never write y.
     for (size_t i = 0; i < m; ++i) {
@@ -240,6 +183,16 @@ void MatMulImpl(const float* x, const float* w, const float* bias, float* y,
   }
 }
 
+void MatMulImpl(const float* x, const float* w, const float* bias, float* y,
+                size_t m, size_t k, size_t n, ThreadPool* pool) {
+  MatMulAny(x, w, bias, y, m, k, n, pool);
+}
+
+void MatMulBf16Impl(const float* x, const uint16_t* w, const float* bias,
+                    float* y, size_t m, size_t k, size_t n, ThreadPool* pool) {
+  MatMulAny(x, w, bias, y, m, k, n, pool);
+}
+
 }  // namespace wisp::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -251,6 +204,13 @@ HWY_EXPORT(MatMulImpl);
 void MatMul(const float* x, const float* w, const float* bias, float* y,
             size_t m, size_t k, size_t n, ThreadPool* pool) {
   HWY_DYNAMIC_DISPATCH(MatMulImpl)(x, w, bias, y, m, k, n, pool);
+}
+
+HWY_EXPORT(MatMulBf16Impl);
+
+void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
+                size_t m, size_t k, size_t n, ThreadPool* pool) {
+  HWY_DYNAMIC_DISPATCH(MatMulBf16Impl)(x, w, bias, y, m, k, n, pool);
 }
 
 }  // namespace wisp::kernels

@@ -8,6 +8,7 @@
 #define WISP_KERNELS_OPS_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "src/core/thread_pool.h"
 
@@ -22,6 +23,14 @@ namespace wisp::kernels {
 // w.
 void MatMul(const float* x, const float* w, const float* bias, float* y,
             size_t m, size_t k, size_t n, ThreadPool* pool);
+
+// MatMul with bf16 weights: w holds the raw bits of bfloat16 values (the
+// upper halves of floats, see bf16.h), [n, k] as above. x, bias, y and all
+// products and sums are f32: each weight is widened exactly, so the result
+// equals MatMul on an f32 copy of w up to summation order. Same threading
+// and determinism guarantees as MatMul.
+void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
+                size_t m, size_t k, size_t n, ThreadPool* pool);
 
 // y = x / sqrt(mean(x^2) + eps) * weight, for each of `rows` rows of length
 // n. y may alias x.

@@ -66,6 +66,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
                   float* logits, bool all_logits) {
   const ModelConfig& c = model.config();
   const ModelWeights& w = model.weights();
+  const ModelWeightsBf16& wb = model.bf16_weights();
   const size_t dim = c.dim, kv_dim = c.kv_dim(), head_dim = c.head_dim();
   const bool post_norm = c.norm_position == NormPosition::kPost;
   float* x = s->x_.data();
@@ -77,13 +78,14 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   for (size_t i = 0; i < n; ++i) {
     s->positions_[i] = static_cast<int32_t>(start_pos + i);
   }
-  EmbedTokens(c, w, tokens, s->positions_.data(), n, x);
+  EmbedTokens(c, w, tokens, s->positions_.data(), n, x, &wb);
   if (c.embedding_norm) {
     ApplyNorm(c, w.embedding_norm, w.embedding_norm_bias, x, x, nullptr,
               nullptr, n);
   }
   for (size_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
+    const LayerWeightsBf16& lb = wb.layers[l];
     const size_t layer_offset = l * cache.capacity * kv_dim;
     float* k = cache.keys + layer_offset + start_pos * kv_dim;
     float* v = cache.values + layer_offset + start_pos * kv_dim;
@@ -95,9 +97,9 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
                 nullptr, n);
       attn_in = xb;
     }
-    kernels::MatMul(attn_in, lw.wq, lw.wq_bias, q, n, dim, dim, pool);
-    kernels::MatMul(attn_in, lw.wk, lw.wk_bias, k, n, dim, kv_dim, pool);
-    kernels::MatMul(attn_in, lw.wv, lw.wv_bias, v, n, dim, kv_dim, pool);
+    Linear(attn_in, lw.wq, lb.wq, lw.wq_bias, q, n, dim, dim, pool);
+    Linear(attn_in, lw.wk, lb.wk, lw.wk_bias, k, n, dim, kv_dim, pool);
+    Linear(attn_in, lw.wv, lb.wv, lw.wv_bias, v, n, dim, kv_dim, pool);
     if (c.positions == PositionKind::kRotary) {
       for (size_t i = 0; i < n; ++i) {
         const float* cos = model.rope_cos(start_pos + i);
@@ -108,7 +110,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
     }
     Attention(c, q, cache.keys + layer_offset, cache.values + layer_offset, n,
               start_pos, prefix_len, pool, s->scores_.data(), att);
-    kernels::MatMul(att, lw.wo, lw.wo_bias, xb, n, dim, dim, pool);
+    Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, n, dim, dim, pool);
     kernels::AddInPlace(x, xb, n * dim);
     if (post_norm) {
       ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, x, nullptr,
@@ -121,7 +123,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
       mlp_in = xb;
     }
     // hidden may alias gate: both activations allow it.
-    MlpForward(c, lw, mlp_in, n, hb, s->hb2_.data(), hb, q, pool);
+    MlpForward(c, lw, mlp_in, n, hb, s->hb2_.data(), hb, q, pool, &lb);
     kernels::AddInPlace(x, q, n * dim);
     if (post_norm) {
       ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, x, x, nullptr, nullptr, n);
@@ -137,7 +139,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   buffers.mlm_pre = head + rows * dim;
   buffers.mlm_act = head + 2 * rows * dim;
   buffers.mlm_out = head;  // the final norm's output is consumed by then
-  HeadForward(c, w, x + first * dim, rows, buffers, logits, pool);
+  HeadForward(c, w, x + first * dim, rows, buffers, logits, pool, &wb);
 }
 
 }  // namespace wisp

@@ -1,6 +1,7 @@
-// MatMul against the double-precision reference on every compiled target,
-// for GEMV (m == 1) and GEMM shapes of awkward sizes, with and without bias,
-// single- and multi-threaded; plus bitwise determinism across thread counts.
+// MatMul and MatMulBf16 against the double-precision reference on every
+// compiled target, for GEMV (m == 1) and GEMM shapes of awkward sizes, with
+// and without bias, single- and multi-threaded; plus bitwise determinism
+// across thread counts.
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -10,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "src/core/thread_pool.h"
+#include "src/kernels/bf16.h"
 #include "src/kernels/ops.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/reference_ops.h"
@@ -134,6 +136,106 @@ TEST_P(MatMulTest, PropagatesInfinityAndZeroSizes) {
   std::vector<float> bias(n, 2.0f);
   MatMul(x.data(), w.data(), bias.data(), y.data(), 2, 0, n, nullptr);
   for (float v : y) EXPECT_EQ(v, 2.0f);
+}
+
+// bf16 weights and the same weights widened to f32 (exact), so that the f32
+// reference and MatMul see exactly the values MatMulBf16 multiplies.
+struct Bf16Weights {
+  std::vector<uint16_t> bits;
+  std::vector<float> widened;
+};
+
+Bf16Weights RandomBf16(size_t n, uint32_t seed) {
+  Bf16Weights w;
+  for (float f : RandomFloats(n, seed)) {
+    w.bits.push_back(F32ToBf16(f));
+    w.widened.push_back(Bf16ToF32(w.bits.back()));
+  }
+  return w;
+}
+
+class MatMulBf16Test : public KernelTest {};
+WISP_INSTANTIATE_PER_TARGET(MatMulBf16Test);
+
+// Against the double reference on the widened weights, with MatMul's
+// tolerance: widening is exact, so only f32 summation differs.
+TEST_P(MatMulBf16Test, MatchesReferenceOnWidenedWeights) {
+  ThreadPool pool(2);
+  for (const Shape& s : Shapes()) {
+    const std::vector<float> x = RandomFloats(s.m * s.k, 7);
+    const Bf16Weights w = RandomBf16(s.n * s.k, 8);
+    const std::vector<float> bias = RandomFloats(s.n, 9);
+    std::vector<double> expected(s.m * s.n), abs_sum(s.m * s.n);
+    reference::MatMul(x.data(), w.widened.data(), bias.data(), expected.data(),
+                      s.m, s.k, s.n, abs_sum.data());
+    for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+      std::vector<float> y(s.m * s.n, std::nanf(""));
+      MatMulBf16(x.data(), w.bits.data(), bias.data(), y.data(), s.m, s.k, s.n,
+                 p);
+      size_t failures = 0;
+      for (size_t i = 0; i < y.size() && failures < 5; ++i) {
+        if (!(std::fabs(y[i] - expected[i]) <= Tolerance(abs_sum[i], s.k))) {
+          ++failures;
+          ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n
+                        << " row " << i / s.n << " col " << i % s.n << ": got "
+                        << y[i] << " want " << expected[i];
+        }
+      }
+    }
+  }
+}
+
+// The GEMM widens w while packing and then runs MatMul's micro-kernel in
+// MatMul's order, so for m > 1 it must equal MatMul on the widened weights
+// bit for bit; and like MatMul it must not depend on the thread count.
+TEST_P(MatMulBf16Test, GemmEqualsF32GemmAndIgnoresThreadCount) {
+  ThreadPool pool2(2), pool3(3);
+  for (const Shape& s : Shapes()) {
+    const std::vector<float> x = RandomFloats(s.m * s.k, 10);
+    const Bf16Weights w = RandomBf16(s.n * s.k, 11);
+    std::vector<float> expected(s.m * s.n);
+    MatMulBf16(x.data(), w.bits.data(), nullptr, expected.data(), s.m, s.k, s.n,
+               nullptr);
+    if (s.m > 1) {
+      std::vector<float> f32(s.m * s.n);
+      MatMul(x.data(), w.widened.data(), nullptr, f32.data(), s.m, s.k, s.n,
+             nullptr);
+      EXPECT_EQ(0, std::memcmp(f32.data(), expected.data(),
+                               f32.size() * sizeof(float)))
+          << "m=" << s.m << " k=" << s.k << " n=" << s.n;
+    }
+    for (ThreadPool* pool : {&pool2, &pool3}) {
+      std::vector<float> y(s.m * s.n);
+      MatMulBf16(x.data(), w.bits.data(), nullptr, y.data(), s.m, s.k, s.n,
+                 pool);
+      EXPECT_EQ(
+          0, std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
+          << "m=" << s.m << " k=" << s.k << " n=" << s.n
+          << " threads=" << pool->num_threads();
+    }
+  }
+}
+
+// A large GEMV (above the threading threshold, rows split over the pool)
+// and an infinite weight reaching the output through the vector body and
+// the scalar tail of the bf16 GEMV.
+TEST_P(MatMulBf16Test, LargeGemvAndInfinities) {
+  const size_t k = 1000, n = 700;
+  const std::vector<float> x = RandomFloats(k, 12);
+  Bf16Weights w = RandomBf16(n * k, 13);
+  w.bits[3 * k + 5] = 0x7f80;      // +inf in the vector body of row 3
+  w.bits[4 * k + k - 1] = 0xff80;  // -inf in the tail of row 4
+  std::vector<float> y(n), expected(n);
+  ThreadPool pool(2);
+  MatMulBf16(x.data(), w.bits.data(), nullptr, y.data(), 1, k, n, &pool);
+  MatMulBf16(x.data(), w.bits.data(), nullptr, expected.data(), 1, k, n,
+             nullptr);
+  EXPECT_EQ(0, std::memcmp(y.data(), expected.data(), n * sizeof(float)));
+  EXPECT_TRUE(std::isinf(y[3]));
+  EXPECT_EQ(y[3] > 0, x[5] > 0);
+  EXPECT_TRUE(std::isinf(y[4]));
+  EXPECT_EQ(y[4] > 0, x[k - 1] < 0);
+  EXPECT_TRUE(std::isfinite(y[0]));
 }
 
 }  // namespace

@@ -1,0 +1,166 @@
+package wisp
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigOfTheDefaultModel(t *testing.T) {
+	// reference.json's model_config for stories260K.
+	got := loadModel(t).Config()
+	want := ModelConfig{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4,
+		VocabSize: 512, MaxSeqLen: 512, Norm: NormRMS, Positions: PositionsRotary,
+		MLP: MLPSwiGLU, Mask: MaskCausal, TiedEmbeddings: true, BOSID: 1, EOSID: 2}
+	got.NormEps, got.RopeTheta = 0, 0 // floats checked below
+	if got != want {
+		t.Errorf("config\n got %+v\nwant %+v", got, want)
+	}
+	c := loadModel(t).Config()
+	if c.NormEps <= 0 || c.NormEps > 1e-4 || c.RopeTheta != 10000 {
+		t.Errorf("norm_eps %g rope_theta %g", c.NormEps, c.RopeTheta)
+	}
+}
+
+func TestLoadMissingFileIsNotFound(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "absent.wisp")
+	_, err := Load(path)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("got %v, want ErrNotFound", err)
+	}
+	var we *Error
+	if !errors.As(err, &we) || !strings.Contains(we.Message, "absent.wisp") {
+		t.Errorf("the message does not name the file: %v", err)
+	}
+}
+
+func TestLoadCorruptFiles(t *testing.T) {
+	whole, err := os.ReadFile(modelPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{
+		"truncated.wisp": whole[:len(whole)/2],
+		"garbage.wisp":   []byte(strings.Repeat("not a model ", 100)),
+		"empty.wisp":     nil,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: got %v, want ErrCorrupt", name, err)
+		} else if err.(*Error).Message == "" {
+			t.Errorf("%s: no message", name)
+		}
+	}
+}
+
+func TestLoadChecksumCatchesAFlippedWeight(t *testing.T) {
+	whole, err := os.ReadFile(modelPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A byte well inside the weights (the file is mostly weights).
+	whole[len(whole)*3/4] ^= 0x40
+	path := filepath.Join(t.TempDir(), "flipped.wisp")
+	if err := os.WriteFile(path, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("with checksums: got %v, want ErrCorrupt", err)
+	}
+	m, err := LoadWithParams(path, ModelParams{VerifyChecksums: false})
+	if err != nil {
+		t.Fatalf("without checksums the structure is still valid: %v", err)
+	}
+	m.Close()
+}
+
+func TestPathWithNulIsRefused(t *testing.T) {
+	if _, err := Load("model\x00.wisp"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("got %v, want ErrInvalidArgument", err)
+	}
+}
+
+func TestClosedModelRefusesCalls(t *testing.T) {
+	m, err := Load(modelPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := m.Tokenize("x", true); !errors.Is(err, ErrClosed) {
+		t.Errorf("Tokenize after Close: %v", err)
+	}
+	if _, err := m.NewSession(nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("NewSession after Close: %v", err)
+	}
+}
+
+// Closing the model under a live session defers the release: the session
+// keeps working, and the model is freed with the last session.
+func TestModelCloseWaitsForItsSessions(t *testing.T) {
+	ref := greedy(t)
+	m, err := Load(modelPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.NewSession(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	feedPrompt(t, s, ref)
+	var ids []int32
+	if _, err := s.Generate(bg, greedyParams(), 5, func(tok Token) error {
+		ids = append(ids, tok.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !equalIDs(ids, ref.GeneratedIDs[:5]) {
+		t.Errorf("got %v, want %v", ids, ref.GeneratedIDs[:5])
+	}
+	s.Close()
+	if m.ptr != nil {
+		t.Error("the model was not freed with its last session")
+	}
+}
+
+func TestEvaluateMatchesCrossEntropyOfTheLogits(t *testing.T) {
+	m := loadModel(t)
+	ref := greedy(t)
+	text := ref.Text[:120]
+	ids, err := m.Tokenize(text, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := DefaultEvalParams()
+	params.SeqLen = 256 // one window holds the whole text
+	loss, err := m.Evaluate(text, &params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reference: mean -log softmax(logits[t])[ids[t+1]], computed here
+	// from the session's logits.
+	logits, err := newSession(t, m, nil).FeedLogits(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := meanCrossEntropy(logits, ids, int(m.Config().VocabSize))
+	if rel := abs64(float64(loss)-want) / want; rel > 1e-4 {
+		t.Errorf("Evaluate %g, cross-entropy of the logits %g (rel diff %g > 1e-4)", loss, want, rel)
+	}
+	if _, err := m.Evaluate("", nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("empty text: %v", err)
+	}
+}

@@ -1,0 +1,127 @@
+package wisp
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+// Logits of BOS + "Once upon a time" against llama2.c's (logits_once.bin),
+// to the reference README's suggested 1e-4 absolute.
+func TestFeedLogitsMatchLlama2c(t *testing.T) {
+	m := loadModel(t)
+	ref := greedy(t)
+	want := readFloats(t, "logits_once.bin")
+	got, err := newSession(t, m, nil).FeedLogits(ref.PromptIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d logits, reference has %d", len(got), len(want))
+	}
+	worst := 0.0
+	for i := range got {
+		worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+	}
+	if worst > 1e-4 {
+		t.Errorf("max abs diff %g > 1e-4", worst)
+	}
+}
+
+func TestSampleGreedyIsArgmaxOfLogits(t *testing.T) {
+	s := newSession(t, loadModel(t), nil)
+	ref := greedy(t)
+	feedPrompt(t, s, ref)
+	logits, err := s.Logits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := s.Sample(greedyParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != argmax(logits) || token != ref.GeneratedIDs[0] {
+		t.Errorf("sampled %d, argmax %d, reference %d", token, argmax(logits), ref.GeneratedIDs[0])
+	}
+	if pos, err := s.Position(); err != nil || pos != len(ref.PromptIDs) {
+		t.Errorf("position %d, %v (Sample must not feed)", pos, err)
+	}
+}
+
+func TestGreedyGenerationMatchesReference(t *testing.T) {
+	m := loadModel(t)
+	s := newSession(t, m, nil)
+	ref := greedy(t)
+	feedPrompt(t, s, ref)
+	var ids []int32
+	var pieces []byte
+	res, err := s.Generate(bg, greedyParams(), len(ref.GeneratedIDs), func(tok Token) error {
+		ids = append(ids, tok.ID)
+		pieces = append(pieces, tok.Piece...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tokens != len(ref.GeneratedIDs) || res.Reason != StopMaxTokens {
+		t.Errorf("result %+v", res)
+	}
+	if !equalIDs(ids, ref.GeneratedIDs) {
+		t.Errorf("ids\n got %v\nwant %v", ids, ref.GeneratedIDs)
+	}
+	// run.c prints the prompt as decoded, then the pieces.
+	prompt, err := m.Detokenize(ref.PromptIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prompt+string(pieces) != ref.Text {
+		t.Errorf("text\n got %q\nwant %q", prompt+string(pieces), ref.Text)
+	}
+}
+
+func TestSessionErrors(t *testing.T) {
+	m := loadModel(t)
+	s := newSession(t, m, &SessionParams{Threads: 1, ContextLength: 8})
+	if _, err := s.Generate(bg, nil, 3, nil); !errors.Is(err, ErrOutOfRange) {
+		t.Errorf("generate before feed: %v", err)
+	}
+	if _, err := s.Logits(); !errors.Is(err, ErrOutOfRange) {
+		t.Errorf("logits before feed: %v", err)
+	}
+	err := s.Feed([]int32{1, 9999})
+	if !errors.Is(err, ErrInvalidArgument) || err.(*Error).Message == "" {
+		t.Errorf("bad token id: %v", err)
+	}
+	if err := s.Feed(make([]int32, 9)); !errors.Is(err, ErrOutOfRange) {
+		t.Errorf("overflowing the context: %v", err)
+	}
+	if pos, _ := s.Position(); pos != 0 {
+		t.Errorf("a failed feed fed %d tokens", pos)
+	}
+	if err := s.Feed([]int32{1, 403, 407, 261, 378, 432}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Generate(bg, greedyParams(), 10, nil)
+	if err != nil || res.Reason != StopContextFull || res.Tokens != 2 {
+		t.Errorf("full context: %+v, %v", res, err)
+	}
+	if err := s.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if pos, _ := s.Position(); pos != 0 {
+		t.Errorf("position %d after Reset", pos)
+	}
+	if _, err := s.Generate(bg, nil, -1, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("negative maxTokens: %v", err)
+	}
+	if _, err := m.NewSession(&SessionParams{Threads: 0}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("zero threads: %v", err)
+	}
+	if _, err := m.NewSession(&SessionParams{Threads: 1, ContextLength: 100000}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("context longer than the model's: %v", err)
+	}
+	s.Close()
+	if err := s.Feed([]int32{1}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Feed after Close: %v", err)
+	}
+}
