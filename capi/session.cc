@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "capi/handles.h"
+#include "src/infer/session_state.h"
 
 using wisp::capi::CopyOut;
 using wisp::capi::Fail;
@@ -29,7 +30,39 @@ absl::StatusOr<SamplerParams> ToSamplerParams(const wisp_sampler_params* in) {
   return params;
 }
 
+namespace {
+
+// Generation shared by wisp_session_generate (a fresh sampler per call) and
+// wisp_session_continue (the session's own): streams each token's text.
+wisp_status GenerateWith(Sampler* sampler, Session& s, size_t max_tokens,
+                         wisp_token_callback callback, void* user_data,
+                         size_t* out_n_generated,
+                         wisp_stop_reason* out_reason) {
+  const Tokenizer* tokenizer = s.model().tokenizer();
+  size_t generated = 0;
+  auto on_token = [&](int32_t token) {
+    ++generated;
+    if (callback == nullptr) return true;
+    std::string text;
+    if (tokenizer != nullptr) {
+      const size_t n = s.history().size();
+      text = tokenizer->DecodeToken(n >= 2 ? s.history()[n - 2] : -1, token);
+    }
+    return callback(token, text.data(), text.size(), user_data) == 0;
+  };
+  auto reason = s.Generate(sampler, max_tokens, on_token);
+  if (out_n_generated) *out_n_generated = generated;
+  if (!reason.ok()) return Fail(reason.status());
+  if (out_reason) {
+    *out_reason = static_cast<wisp_stop_reason>(static_cast<int>(*reason));
+  }
+  return Ok();
+}
+
+}  // namespace
 }  // namespace wisp::capi
+
+using wisp::capi::GenerateWith;
 
 extern "C" {
 
@@ -170,26 +203,74 @@ wisp_status wisp_session_generate(wisp_session* session,
                   "nothing to continue: feed a prompt "
                   "first");
     }
-    const wisp::Tokenizer* tokenizer = s.model().tokenizer();
     wisp::Sampler sampler(*sampler_params);
-    size_t generated = 0;
-    auto on_token = [&](int32_t token) {
-      ++generated;
-      if (callback == nullptr) return true;
-      std::string text;
-      if (tokenizer != nullptr) {
-        const size_t n = s.history().size();
-        text = tokenizer->DecodeToken(n >= 2 ? s.history()[n - 2] : -1, token);
-      }
-      return callback(token, text.data(), text.size(), user_data) == 0;
-    };
-    auto reason = s.Generate(&sampler, max_tokens, on_token);
-    if (out_n_generated) *out_n_generated = generated;
-    if (!reason.ok()) return Fail(reason.status());
-    if (out_reason) {
-      *out_reason = static_cast<wisp_stop_reason>(static_cast<int>(*reason));
+    return GenerateWith(&sampler, s, max_tokens, callback, user_data,
+                        out_n_generated, out_reason);
+  });
+}
+
+wisp_status wisp_session_set_sampler(wisp_session* session,
+                                     const wisp_sampler_params* params) {
+  return Guarded([&] {
+    if (session == nullptr) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session is NULL");
     }
+    auto sampler_params = wisp::capi::ToSamplerParams(params);
+    if (!sampler_params.ok()) return Fail(sampler_params.status());
+    session->session->sampler().Reset(*sampler_params);
     return Ok();
+  });
+}
+
+wisp_status wisp_session_continue(wisp_session* session, size_t max_tokens,
+                                  wisp_token_callback callback, void* user_data,
+                                  size_t* out_n_generated,
+                                  wisp_stop_reason* out_reason) {
+  return Guarded([&] {
+    if (session == nullptr) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session is NULL");
+    }
+    wisp::Session& s = *session->session;
+    if (s.last_logits().empty()) {
+      return Fail(WISP_ERR_OUT_OF_RANGE,
+                  "nothing to continue: feed a prompt first");
+    }
+    return GenerateWith(&s.sampler(), s, max_tokens, callback, user_data,
+                        out_n_generated, out_reason);
+  });
+}
+
+wisp_status wisp_session_save_state(const wisp_session* session, void* buffer,
+                                    size_t capacity, size_t* out_size) {
+  return Guarded([&] {
+    if (session == nullptr || out_size == nullptr) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session or out_size is NULL");
+    }
+    const size_t size = wisp::SessionState::Size(*session->session);
+    *out_size = size;
+    if (buffer == nullptr || capacity < size) {
+      return Fail(WISP_ERR_BUFFER_TOO_SMALL,
+                  absl::StrCat("the session state needs ", size,
+                               " bytes; the buffer holds ", capacity));
+    }
+    wisp::SessionState::Save(*session->session, static_cast<uint8_t*>(buffer));
+    return Ok();
+  });
+}
+
+wisp_status wisp_session_load_state(wisp_session* session, const void* data,
+                                    size_t size) {
+  return Guarded([&] {
+    if (session == nullptr || (data == nullptr && size > 0)) {
+      return Fail(WISP_ERR_INVALID_ARGUMENT, "session or data is NULL");
+    }
+    absl::Status loaded = wisp::SessionState::Load(
+        absl::MakeConstSpan(static_cast<const uint8_t*>(data), size),
+        session->session.get());
+    if (loaded.code() == absl::StatusCode::kFailedPrecondition) {
+      return Fail(WISP_ERR_MISMATCH, std::string(loaded.message()));
+    }
+    return loaded.ok() ? Ok() : Fail(loaded);
   });
 }
 

@@ -8,6 +8,7 @@
 #include "src/cli/common.h"
 #include "src/import/llama2c_checkpoint.h"
 #include "src/import/onnx_import.h"
+#include "src/import/wisp_bf16.h"
 
 namespace wisp::cli {
 namespace {
@@ -52,6 +53,7 @@ int RunConvert(int argc, char** argv) {
                            {{"--max-seq-len"}},
                            {{"--norm-eps"}},
                            {{"--rope-theta"}},
+                           {{"--dtype"}},
                            {{"-o", "--output"}},
                            {{"-q", "--quiet"}, false}});
   if (!args.ok()) return ReportError(args.status());
@@ -64,6 +66,15 @@ int RunConvert(int argc, char** argv) {
     return ReportError("convert takes exactly one input MODEL file");
   }
   const std::string& input = args->positional()[0];
+  const std::string dtype = args->Get("--dtype").value_or("f32");
+  if (dtype != "f32" && dtype != "bf16") {
+    return ReportError("unknown --dtype '" + dtype +
+                       "' (supported: f32, bf16)");
+  }
+  const bool bf16 = dtype == "bf16";
+  // With bf16, importers write f32 to a temporary file next to the output
+  // that the bf16 rewrite then reads: importers stay dtype-agnostic.
+  const std::string f32_path = bf16 ? *out + ".f32.tmp" : *out;
   const bool quiet = args->Has("-q");
   // A percentage redrawn in place only makes sense on a terminal; logs get
   // the final line alone.
@@ -81,14 +92,21 @@ int RunConvert(int argc, char** argv) {
   if (*from == "llama2c") {
     auto tokenizer = args->Required("--tokenizer");
     if (!tokenizer.ok()) return ReportError(tokenizer.status());
-    status = ConvertLlama2c(input, *tokenizer, *out, progress);
+    status = ConvertLlama2c(input, *tokenizer, f32_path, progress);
   } else if (*from == "onnx") {
     auto options = OnnxOptions(*args);
     if (!options.ok()) return ReportError(options.status());
-    status = ConvertOnnx(input, *options, *out, progress);
+    status = ConvertOnnx(input, *options, f32_path, progress);
+  } else if (*from == "wisp") {
+    if (!bf16) return ReportError("--from wisp needs --dtype bf16");
   } else {
     return ReportError("unknown --from '" + *from +
-                       "' (supported: llama2c, onnx)");
+                       "' (supported: llama2c, onnx, wisp)");
+  }
+  if (status.ok() && bf16) {
+    const std::string& f32_input = *from == "wisp" ? input : f32_path;
+    status = ConvertWispToBf16(f32_input, *out, progress);
+    if (f32_input == f32_path) std::remove(f32_path.c_str());
   }
   if (show_progress && last_percent >= 0) std::fputc('\n', stderr);
   if (!status.ok()) return ReportError(status);

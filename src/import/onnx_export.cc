@@ -79,6 +79,11 @@ absl::Status Export(const std::string& wisp_path, const std::string& onnx_path,
                     OnnxExportSummary* summary) {
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(wisp_path);
   if (!model.ok()) return model.status();
+  // The graph's initializers are FLOAT; bf16 weights would need Cast nodes.
+  if ((*model)->has_bf16_weights()) {
+    return absl::UnimplementedError(absl::StrCat(
+        wisp_path, ": bf16 weights cannot be exported; export the f32 model"));
+  }
   const ModelConfig& c = (*model)->config();
   const bool output_bias =
       (*model)->file().Find(TensorNames::Bias(TensorNames::Output())) !=

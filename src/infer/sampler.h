@@ -53,6 +53,11 @@ class Sampler {
     params_ = params;
     rng_.Seed(params.seed);
   }
+  const SamplerParams& params() const { return params_; }
+  // The random stream's position, saved with a session's state.
+  const Rng& rng() const { return rng_; }
+  Rng& rng() { return rng_; }
+
   // Picks a token from `logits` (modified in place by the penalty) given the
   // tokens seen so far.
   int32_t Sample(absl::Span<float> logits, absl::Span<const int32_t> history);

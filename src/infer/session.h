@@ -61,7 +61,15 @@ class Session {
   // Forgets the context; keeps the allocated memory.
   void Reset();
 
+  // The session's own sampler, whose random stream continues across
+  // Generate calls (a game spreads a reply over frames with it) and is part
+  // of the saved state.
+  Sampler& sampler() { return sampler_; }
+  const Sampler& sampler() const { return sampler_; }
+
  private:
+  friend class SessionState;  // reads and restores the context
+
   Session(const Model& model, const SessionOptions& options);
 
   const Model& model_;
@@ -75,6 +83,7 @@ class Session {
   bool has_logits_ = false;
   std::vector<int32_t> history_;
   size_t prefix_len_ = 0;  // prefix-LM models: the first feed's length
+  Sampler sampler_{SamplerParams{}};
 };
 
 }  // namespace wisp

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "src/kernels/bf16.h"
 #include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
@@ -10,11 +11,17 @@ namespace wisp {
 
 void EmbedTokens(const ModelConfig& c, const ModelWeights& w,
                  const int32_t* tokens, const int32_t* positions, size_t n,
-                 float* x) {
+                 float* x, const ModelWeightsBf16* bf16) {
   const size_t dim = c.dim;
   for (size_t i = 0; i < n; ++i) {
-    std::memcpy(x + i * dim, w.token_embedding + size_t(tokens[i]) * dim,
-                dim * sizeof(float));
+    const size_t row = size_t(tokens[i]) * dim;
+    if (w.token_embedding != nullptr) {
+      std::memcpy(x + i * dim, w.token_embedding + row, dim * sizeof(float));
+    } else {
+      for (size_t j = 0; j < dim; ++j) {
+        x[i * dim + j] = kernels::Bf16ToF32(bf16->token_embedding[row + j]);
+      }
+    }
     if (w.position_embedding != nullptr) {
       kernels::AddInPlace(
           x + i * dim, w.position_embedding + size_t(positions[i]) * dim, dim);
@@ -35,25 +42,40 @@ void ApplyNorm(const ModelConfig& c, const float* weight, const float* bias,
   }
 }
 
+void Linear(const float* x, const float* w, const uint16_t* w_bf16,
+            const float* bias, float* y, size_t rows, size_t in, size_t out,
+            ThreadPool* pool) {
+  if (w != nullptr) {
+    kernels::MatMul(x, w, bias, y, rows, in, out, pool);
+  } else {
+    kernels::MatMulBf16(x, w_bf16, bias, y, rows, in, out, pool);
+  }
+}
+
 void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
                 size_t rows, float* gate, float* up, float* hidden, float* out,
-                ThreadPool* pool) {
+                ThreadPool* pool, const LayerWeightsBf16* bf16) {
   const size_t dim = c.dim, h = c.hidden_dim;
-  kernels::MatMul(x, lw.w1, lw.w1_bias, gate, rows, dim, h, pool);
+  const LayerWeightsBf16 none;
+  const LayerWeightsBf16& lb = bf16 != nullptr ? *bf16 : none;
+  Linear(x, lw.w1, lb.w1, lw.w1_bias, gate, rows, dim, h, pool);
   if (c.mlp == MlpKind::kSwiGLU) {
-    kernels::MatMul(x, lw.w3, lw.w3_bias, up, rows, dim, h, pool);
+    Linear(x, lw.w3, lb.w3, lw.w3_bias, up, rows, dim, h, pool);
     kernels::SwiGLU(gate, up, hidden, rows * h);
   } else {
     kernels::Gelu(c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
                                               : kernels::GeluKind::kErf,
                   gate, hidden, rows * h);
   }
-  kernels::MatMul(hidden, lw.w2, lw.w2_bias, out, rows, h, dim, pool);
+  Linear(hidden, lw.w2, lb.w2, lw.w2_bias, out, rows, h, dim, pool);
 }
 
 const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
                          const float* x, size_t rows, const HeadBuffers& b,
-                         float* logits, ThreadPool* pool) {
+                         float* logits, ThreadPool* pool,
+                         const ModelWeightsBf16* bf16) {
+  const ModelWeightsBf16 none;
+  const ModelWeightsBf16& wb = bf16 != nullptr ? *bf16 : none;
   const float* h = x;
   if (c.final_norm) {
     ApplyNorm(c, w.final_norm, w.final_norm_bias, h, b.final_out, b.final_mean,
@@ -62,8 +84,8 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
   }
   if (c.mlm_head) {
     // BERT's prediction head: dense, the model's GELU, LayerNorm.
-    kernels::MatMul(h, w.mlm_dense, w.mlm_dense_bias, b.mlm_pre, rows, c.dim,
-                    c.dim, pool);
+    Linear(h, w.mlm_dense, wb.mlm_dense, w.mlm_dense_bias, b.mlm_pre, rows,
+           c.dim, c.dim, pool);
     kernels::Gelu(c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
                                               : kernels::GeluKind::kErf,
                   b.mlm_pre, b.mlm_act, rows * c.dim);
@@ -71,8 +93,8 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
               b.mlm_rstd, rows);
     h = b.mlm_out;
   }
-  kernels::MatMul(h, w.output, w.output_bias, logits, rows, c.dim, c.vocab_size,
-                  pool);
+  Linear(h, w.output, wb.output, w.output_bias, logits, rows, c.dim,
+         c.vocab_size, pool);
   return h;
 }
 

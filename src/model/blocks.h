@@ -19,9 +19,16 @@ namespace wisp {
 // i in [0, n). Positions come per row so batches of sequences work too.
 // Without an embedding norm this is the block input; with one, the caller
 // normalises x (see ApplyNorm) and keeps x as the norm's input.
+// A bf16 token embedding (in `bf16`, when given) is widened row by row.
 void EmbedTokens(const ModelConfig& config, const ModelWeights& weights,
                  const int32_t* tokens, const int32_t* positions, size_t n,
-                 float* x);
+                 float* x, const ModelWeightsBf16* bf16 = nullptr);
+
+// y [rows, out] = x [rows, in] w^T + bias for a linear layer whose weight is
+// `w` (f32) or, when that is null, `w_bf16`.
+void Linear(const float* x, const float* w, const uint16_t* w_bf16,
+            const float* bias, float* y, size_t rows, size_t in, size_t out,
+            ThreadPool* pool);
 
 // y = norm(x) with the config's kind (RMSNorm ignores bias and mean). mean
 // and rstd (may be null) receive per-row statistics for the backward pass.
@@ -32,9 +39,11 @@ void ApplyNorm(const ModelConfig& config, const float* weight,
 // The MLP of one layer on `rows` inputs x [rows, dim], output [rows, dim].
 // gate and hidden are [rows, hidden_dim]; up too for SwiGLU (else unused).
 // Keeps gate (and up) for the backward pass: hidden = act(gate[, up]).
+// `bf16` holds the layer's bf16 matrices of a bf16 model.
 void MlpForward(const ModelConfig& config, const LayerWeights& layer,
                 const float* x, size_t rows, float* gate, float* up,
-                float* hidden, float* out, ThreadPool* pool);
+                float* hidden, float* out, ThreadPool* pool,
+                const LayerWeightsBf16* bf16 = nullptr);
 
 // Buffers of the output head for `rows` rows; those a config does not use
 // may be null. final_* hold the final norm (final_norm configs); mlm_* the
@@ -55,7 +64,8 @@ struct HeadBuffers {
 const float* HeadForward(const ModelConfig& config, const ModelWeights& weights,
                          const float* x, size_t rows,
                          const HeadBuffers& buffers, float* logits,
-                         ThreadPool* pool);
+                         ThreadPool* pool,
+                         const ModelWeightsBf16* bf16 = nullptr);
 
 // How many keys, always the contiguous range [0, n), a query at `pos` sees:
 // causal: pos + 1; bidirectional: `length` (the sequence's real tokens);

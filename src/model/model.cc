@@ -20,7 +20,8 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
         absl::StrCat(path, ": the file has no model config"));
   }
   absl::StatusOr<ModelWeights> weights = BindWeights(
-      f.config(), [&f](const std::string& name) { return f.Find(name); }, path);
+      f.config(), [&f](const std::string& name) { return f.Find(name); }, path,
+      &model->bf16_weights_);
   if (!weights.ok()) return weights.status();
   model->weights_ = std::move(*weights);
   const TokenizerData& tokenizer = model->file_->tokenizer();
@@ -39,6 +40,13 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
     model->BuildRopeTables();
   }
   return model;
+}
+
+bool Model::has_bf16_weights() const {
+  for (const TensorView& t : file_->tensors()) {
+    if (t.dtype == DType::kBF16) return true;
+  }
+  return false;
 }
 
 absl::Status Model::CheckTokenIds(absl::Span<const int32_t> ids) const {

@@ -29,7 +29,13 @@ class Model {
 
   // InvalidArgument naming the first id outside [0, vocab_size), if any.
   absl::Status CheckTokenIds(absl::Span<const int32_t> ids) const;
+  // The f32 tensors; weight matrices stored as bf16 are null here and set in
+  // bf16_weights() instead (whose layers always match the model's).
   const ModelWeights& weights() const { return weights_; }
+  const ModelWeightsBf16& bf16_weights() const { return bf16_weights_; }
+  // True when any weight matrix is bf16: code that needs every weight as f32
+  // (training, evaluation) must widen them first.
+  bool has_bf16_weights() const;
   const WispFile& file() const { return *file_; }
   // Null when the file carries no tokenizer.
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
@@ -48,6 +54,7 @@ class Model {
 
   std::unique_ptr<WispFile> file_;
   ModelWeights weights_;
+  ModelWeightsBf16 bf16_weights_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<float> rope_cos_;
   std::vector<float> rope_sin_;

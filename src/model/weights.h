@@ -4,6 +4,7 @@
 #ifndef WISP_MODEL_WEIGHTS_H_
 #define WISP_MODEL_WEIGHTS_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -59,6 +60,12 @@ struct ModelTensors {
 using LayerWeights = LayerTensors<const float>;
 using ModelWeights = ModelTensors<const float>;
 using ModelGradients = ModelTensors<float>;
+// The weight matrices a file stores as bf16 (raw bits, see
+// src/kernels/bf16.h): linear layers, token embedding and classifier. Only
+// those fields are ever set, and a matrix is either here or in ModelWeights,
+// never both; norms, biases and position embeddings are always f32.
+using LayerWeightsBf16 = LayerTensors<const uint16_t>;
+using ModelWeightsBf16 = ModelTensors<const uint16_t>;
 
 // Finds a tensor by name (null if absent): a file's directory or a set of
 // trainable parameters.
@@ -66,10 +73,13 @@ using TensorLookup = std::function<const TensorView*(const std::string& name)>;
 
 // Binds the tensors a model of `config` needs. InvalidArgument names the first
 // missing tensor or wrong shape (prefixed by `where`, e.g. the file path);
-// Unimplemented for an unsupported architecture or dtype.
+// Unimplemented for an unsupported architecture or dtype. With `bf16`, weight
+// matrices stored as bf16 are bound there (its layers sized to the model's)
+// and left null in the result; without it, bf16 tensors are Unimplemented.
 absl::StatusOr<ModelWeights> BindWeights(const ModelConfig& config,
                                          const TensorLookup& lookup,
-                                         const std::string& where);
+                                         const std::string& where,
+                                         ModelWeightsBf16* bf16 = nullptr);
 
 }  // namespace wisp
 

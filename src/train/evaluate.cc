@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "src/train/parameters.h"
 
 namespace wisp {
 
@@ -74,9 +75,19 @@ absl::StatusOr<LossSum> EvaluateText(const Model& model, std::string_view text,
     pool = std::make_unique<ThreadPool>(options.num_threads);
   }
   TrainGraph graph(model, MaskFor(options.objective, c.mask));
-  return EvaluateWindows(graph, model.weights(), *data, 0,
-                         data->train_windows(), options.batch_size, objective,
-                         kEvalSeed, pool.get());
+  // The training graph runs f32 weights: a bf16 model is evaluated on
+  // widened copies.
+  ModelWeights weights = model.weights();
+  absl::StatusOr<Parameters> widened;
+  if (model.has_bf16_weights()) {
+    widened = Parameters::CopyFrom(model);
+    if (!widened.ok()) return widened.status();
+    absl::StatusOr<ModelWeights> bound = widened->Bind(c);
+    if (!bound.ok()) return bound.status();
+    weights = std::move(*bound);
+  }
+  return EvaluateWindows(graph, weights, *data, 0, data->train_windows(),
+                         options.batch_size, objective, kEvalSeed, pool.get());
 }
 
 }  // namespace wisp

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "src/kernels/bf16.h"
 
 namespace wisp {
 
@@ -29,16 +30,26 @@ void Parameters::Layout(const std::vector<TensorView>& like) {
 absl::StatusOr<Parameters> Parameters::CopyFrom(const Model& model) {
   Parameters p;
   for (const TensorView& t : model.file().tensors()) {
-    if (t.dtype != DType::kF32) {
+    if (t.dtype != DType::kF32 && t.dtype != DType::kBF16) {
       return absl::UnimplementedError(
-          absl::StrCat("training needs f32 weights; tensor '", t.name, "' is ",
-                       DTypeName(t.dtype)));
+          absl::StrCat("training needs f32 or bf16 weights; tensor '", t.name,
+                       "' is ", DTypeName(t.dtype)));
     }
   }
   p.Layout(model.file().tensors());
   for (size_t i = 0; i < p.views_.size(); ++i) {
     const TensorView& src = model.file().tensors()[i];
-    std::memcpy(p.Mutable(p.views_[i]), src.data, src.byte_length);
+    float* dst = p.Mutable(p.views_[i]);
+    if (src.dtype == DType::kF32) {
+      std::memcpy(dst, src.data, src.byte_length);
+    } else {
+      // bf16 weights train as f32 master copies (exact widening), so a
+      // fine-tuned or exported model is f32.
+      const uint16_t* bits = reinterpret_cast<const uint16_t*>(src.data);
+      for (uint64_t j = 0; j < src.num_elements(); ++j) {
+        dst[j] = kernels::Bf16ToF32(bits[j]);
+      }
+    }
   }
   return p;
 }

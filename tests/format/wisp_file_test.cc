@@ -87,6 +87,38 @@ TEST(WispFileTest, WriterRejectsBytesThatDoNotMatchTheShape) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// BF16 tensors take 2 bytes per element: an odd element count round-trips,
+// and bytes sized for f32 (or one byte short) are refused, by the writer
+// here and by the reader in CraftedFileTest.ByteLengthDisagreesWithDtypeSize.
+TEST(WispFileTest, Bf16TensorsRoundTripAndWrongSizesAreRejected) {
+  testing::TinyModel m = MakeRandomLlama(TinyLlamaConfig(), 1);
+  const uint16_t bits[3] = {0x3f80, 0xc000, 0x7f80};  // 1, -2, +inf
+  TensorToWrite t;
+  t.name = "extra.bf16";
+  t.dtype = DType::kBF16;
+  t.shape = {3};
+  t.bytes = absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(bits), 6);
+  m.contents.tensors.push_back(t);
+  const std::string path = TempDir() + "/bf16.wisp";
+  ASSERT_TRUE(WriteWispFile(path, m.contents).ok());
+  auto file = WispFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  const TensorView* view = (*file)->Find("extra.bf16");
+  ASSERT_NE(view, nullptr);
+  EXPECT_EQ(view->dtype, DType::kBF16);
+  EXPECT_EQ(view->byte_length, 6u);
+  EXPECT_EQ(std::memcmp(view->data, bits, 6), 0);
+
+  const float f32_sized[3] = {1, -2, 3};
+  for (size_t bytes : {size_t{5}, sizeof(f32_sized)}) {
+    m.contents.tensors.back().bytes =
+        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(f32_sized), bytes);
+    absl::Status status = WriteWispFile(TempDir() + "/bad.wisp", m.contents);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bytes;
+    EXPECT_NE(status.message().find("extra.bf16"), std::string::npos) << status;
+  }
+}
+
 TEST(WispFileTest, WriterReportsAnUnwritableFolder) {
   testing::TinyModel m = MakeRandomLlama(TinyLlamaConfig(), 1);
   absl::Status status = WriteWispFile("/nonexistent/dir/x.wisp", m.contents);
