@@ -19,16 +19,16 @@ wisp_status wisp_go_generate(wisp_session* session,
                              size_t* out_n_generated,
                              wisp_stop_reason* out_reason) {
   return wisp_session_generate(session, params, max_tokens,
-                               handle ? TokenTrampoline : NULL,
-                               (void*)handle, out_n_generated, out_reason);
+                               handle ? TokenTrampoline : NULL, (void*)handle,
+                               out_n_generated, out_reason);
 }
 
 wisp_status wisp_go_continue(wisp_session* session, size_t max_tokens,
                              uintptr_t handle, size_t* out_n_generated,
                              wisp_stop_reason* out_reason) {
   return wisp_session_continue(session, max_tokens,
-                               handle ? TokenTrampoline : NULL,
-                               (void*)handle, out_n_generated, out_reason);
+                               handle ? TokenTrampoline : NULL, (void*)handle,
+                               out_n_generated, out_reason);
 }
 
 wisp_status wisp_go_train(wisp_trainer* trainer, size_t n_steps,

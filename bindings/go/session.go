@@ -3,16 +3,13 @@ package wisp
 // #include <wisp/wisp.h>
 import "C"
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // Session is a context (KV cache) on a shared Model. Use it from one
 // goroutine at a time; it may move between goroutines. Overlapping calls
 // fail with ErrBusy.
 type Session struct {
-	busy  sync.Mutex // held for the length of every call, taken with TryLock
+	exclusive
 	ptr   *C.wisp_session
 	model *Model // kept alive, and its C model, while the session is open
 	vocab int
@@ -43,20 +40,6 @@ func (m *Model) NewSession(params *SessionParams) (*Session, error) {
 	return s, nil
 }
 
-// enter claims the session for one call; leave releases it.
-func (s *Session) enter() error {
-	if !s.busy.TryLock() {
-		return ErrBusy
-	}
-	if s.ptr == nil {
-		s.busy.Unlock()
-		return ErrClosed
-	}
-	return nil
-}
-
-func (s *Session) leave() { s.busy.Unlock() }
-
 // with runs f with the C session claimed.
 func (s *Session) with(f func(*C.wisp_session) error) error {
 	if err := s.enter(); err != nil {
@@ -69,18 +52,12 @@ func (s *Session) with(f func(*C.wisp_session) error) error {
 // Close releases the session. Closing twice is harmless; closing during a
 // call (from another goroutine) fails with ErrBusy.
 func (s *Session) Close() error {
-	if !s.busy.TryLock() {
-		return ErrBusy
-	}
-	defer s.busy.Unlock()
-	if s.ptr == nil {
-		return nil
-	}
-	runtime.SetFinalizer(s, nil)
-	C.wisp_session_free(s.ptr)
-	s.ptr = nil
-	s.model.removeChild()
-	return nil
+	return s.close(func() {
+		runtime.SetFinalizer(s, nil)
+		C.wisp_session_free(s.ptr)
+		s.ptr = nil
+		s.model.removeChild()
+	})
 }
 
 // Model returns the model the session runs on.

@@ -47,14 +47,21 @@ func TestSavedStateContinuesLikeTheOriginal(t *testing.T) {
 	}
 }
 
-func TestDamagedStatesAreRefused(t *testing.T) {
-	m := loadModel(t)
+// promptState is the saved state of a session fed greedy.json's prompt.
+func promptState(t *testing.T, m *Model) []byte {
+	t.Helper()
 	s := newSession(t, m, nil)
 	feedPrompt(t, s, greedy(t))
 	state, err := s.SaveState()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return state
+}
+
+func TestDamagedStatesAreRefused(t *testing.T) {
+	m := loadModel(t)
+	state := promptState(t, m)
 	target := newSession(t, m, nil)
 	flipped := append([]byte(nil), state...)
 	flipped[len(flipped)/2] ^= 1
@@ -82,12 +89,7 @@ func TestDamagedStatesAreRefused(t *testing.T) {
 // fine-tuned copy of the model refuses it.
 func TestStateFromAnotherModelIsAMismatch(t *testing.T) {
 	m := loadModel(t)
-	s := newSession(t, m, nil)
-	feedPrompt(t, s, greedy(t))
-	state, err := s.SaveState()
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := promptState(t, m)
 	tr, err := m.NewTrainer(nil)
 	if err != nil {
 		t.Fatal(err)

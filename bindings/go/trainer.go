@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"sync"
 	"unsafe"
 )
 
@@ -17,7 +16,7 @@ import (
 // goroutine at a time; it may move between goroutines. Overlapping calls
 // fail with ErrBusy.
 type Trainer struct {
-	busy  sync.Mutex // held for the length of every call, taken with TryLock
+	exclusive
 	ptr   *C.wisp_trainer
 	model *Model
 }
@@ -50,31 +49,22 @@ func (m *Model) NewTrainer(params *TrainerParams) (*Trainer, error) {
 
 // with runs f with the C trainer claimed.
 func (t *Trainer) with(f func(*C.wisp_trainer) error) error {
-	if !t.busy.TryLock() {
-		return ErrBusy
+	if err := t.enter(); err != nil {
+		return err
 	}
-	defer t.busy.Unlock()
-	if t.ptr == nil {
-		return ErrClosed
-	}
+	defer t.leave()
 	return f(t.ptr)
 }
 
 // Close releases the trainer and its copy of the weights. Closing twice is
 // harmless; closing during a call fails with ErrBusy.
 func (t *Trainer) Close() error {
-	if !t.busy.TryLock() {
-		return ErrBusy
-	}
-	defer t.busy.Unlock()
-	if t.ptr == nil {
-		return nil
-	}
-	runtime.SetFinalizer(t, nil)
-	C.wisp_trainer_free(t.ptr)
-	t.ptr = nil
-	t.model.removeChild()
-	return nil
+	return t.close(func() {
+		runtime.SetFinalizer(t, nil)
+		C.wisp_trainer_free(t.ptr)
+		t.ptr = nil
+		t.model.removeChild()
+	})
 }
 
 // SetDataText sets the training data as text (tokenized with a leading BOS,
