@@ -26,7 +26,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWISP_SANITIZE=address,undefined -DWISP_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target format_test model_test \
   tokenizer_test capi_test train_test c_generate finetune_zoo import_test \
-  convert_capi_test onnx_export_test export_capi_test
+  convert_capi_test onnx_export_test export_capi_test npc_dialogue
 # The ONNX Runtime check runs node on the Release build only.
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j"$jobs" \
   --output-on-failure -E '(_NOT_BUILT$|^Learning|^onnxrt_)'
