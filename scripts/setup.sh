@@ -14,18 +14,7 @@ PACKAGES=(build-essential cmake pkg-config
   golang-go)
 
 if [[ "${SKIP_APT:-0}" != 1 ]]; then
-  missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    SUDO=""
-    [[ $(id -u) -ne 0 ]] && SUDO=sudo
-    echo "installing: ${missing[*]}"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
-  fi
+  scripts/install_packages.sh "${PACKAGES[@]}"
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release

@@ -18,18 +18,7 @@ command -v node >/dev/null && command -v npm >/dev/null ||
   PACKAGES+=(nodejs npm)
 
 if [[ "${SKIP_APT:-0}" != 1 ]]; then
-  missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    SUDO=""
-    [[ $(id -u) -ne 0 ]] && SUDO=sudo
-    echo "installing: ${missing[*]}"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
-  fi
+  scripts/install_packages.sh "${PACKAGES[@]}"
 fi
 
 # --ignore-scripts: the package carries its CPU build; its install script
@@ -41,4 +30,4 @@ fi
 /usr/bin/python3 -c 'import torch; print("PyTorch", torch.__version__)'
 node -e 'console.log("onnxruntime-node",
   require("./tests/onnxrt/node_modules/onnxruntime-node/package.json").version)'
-echo "benchmark dependencies ready; next: scripts/bench/compare.sh"
+echo "benchmark dependencies ready; next: scripts/bench/compare.py"
