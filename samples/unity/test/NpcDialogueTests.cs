@@ -72,11 +72,11 @@ internal static class NpcDialogueTests
         var player = new Transform { position = new Vector3(1, 0, 0) };
         NpcDialogue npc = MakeNpc(player, 40);
         int mainThread = Thread.CurrentThread.ManagedThreadId;
-        int changes = 0;
+        var lines = new System.Collections.Generic.List<string>();
         npc.LineChanged += line => {
             Expect(Thread.CurrentThread.ManagedThreadId == mainThread,
                    "LineChanged on the main thread");
-            ++changes;
+            lines.Add(line);
         };
         Call(npc, "Start");
         Call(npc, "Update");
@@ -87,7 +87,15 @@ internal static class NpcDialogueTests
             Thread.Sleep(1);  // the rest of the frame
         }
         Expect(!Replying(npc), "the reply finished");
-        Expect(changes > 1, "text arrived over several frames: " + changes);
+        // How many frames the text spreads over depends on the machine's
+        // speed; each LineChanged must carry the line so far.
+        Expect(lines.Count >= 1, "LineChanged raised");
+        for (int i = 1; i < lines.Count; ++i)
+        {
+            Expect(lines[i].StartsWith(lines[i - 1]) && lines[i] != lines[i - 1],
+                   "LineChanged " + i + " extends the line");
+        }
+        Expect(lines[lines.Count - 1] == npc.CurrentLine, "last = CurrentLine");
 
         // Greedy, so the NPC said what the model says for its persona.
         string persona =
@@ -115,8 +123,18 @@ internal static class NpcDialogueTests
             Call(npc, "Update");
             Thread.Sleep(1);
         }
-        int position = Conversation(npc).Session.Position;
-        Expect(position < 400, "stopped early at " + position);
+        // Greedy without walking away, the reply would run this long.
+        NpcConversation conversation = Conversation(npc);
+        int prompt = conversation.Session.Model.Tokenize(conversation.Persona).Length;
+        int uncancelled;
+        using (Session s = conversation.Session.Model.CreateSession())
+        {
+            s.Feed(conversation.Persona, true);
+            uncancelled = s.Generate(400, SamplerParams.Greedy()).Tokens.Length;
+        }
+        int said = conversation.Session.Position - prompt;
+        Expect(said < uncancelled,
+               "stopped early: " + said + " of " + uncancelled + " tokens");
         Call(npc, "OnDestroy");
     }
 
