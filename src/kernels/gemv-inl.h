@@ -60,6 +60,15 @@ HWY_INLINE void SumLanes4(DF d, hn::VFromD<DF> s0, hn::VFromD<DF> s1,
 #endif
 }
 
+// The rows of one group: row r at w + r * step * k for r < rows, and the
+// last of them again in the slots past `rows` (1 to 4).
+template <class T>
+HWY_INLINE void GroupRows(const T* w, size_t k, size_t rows, size_t step,
+                          const T* out[4]) {
+  for (size_t r = 0; r < 4; ++r)
+    out[r] = w + (r < rows ? r : rows - 1) * step * k;
+}
+
 // y[r * step] = dot(x, w + r * step * k) (+ bias[r * step]) for r < rows
 // (1 to 4), two accumulators per row. The caller picks `step` so that each
 // of the four rows walks its own contiguous stretch of w across successive
@@ -72,11 +81,12 @@ HWY_INLINE void GemvRows(DF d, const float* HWY_RESTRICT x,
                          float* HWY_RESTRICT y) {
   using V = hn::VFromD<DF>;
   const size_t N = hn::Lanes(d);
-  const size_t last = rows - 1, stride = step * k;
-  const float* HWY_RESTRICT w0 = w;
-  const float* HWY_RESTRICT w1 = w + stride * (last < 1 ? last : 1);
-  const float* HWY_RESTRICT w2 = w + stride * (last < 2 ? last : 2);
-  const float* HWY_RESTRICT w3 = w + stride * (last < 3 ? last : 3);
+  const float* rows_w[4];
+  GroupRows(w, k, rows, step, rows_w);
+  const float* HWY_RESTRICT w0 = rows_w[0];
+  const float* HWY_RESTRICT w1 = rows_w[1];
+  const float* HWY_RESTRICT w2 = rows_w[2];
+  const float* HWY_RESTRICT w3 = rows_w[3];
   V a00 = hn::Zero(d), a01 = hn::Zero(d), a10 = hn::Zero(d), a11 = hn::Zero(d),
     a20 = hn::Zero(d), a21 = hn::Zero(d), a30 = hn::Zero(d), a31 = hn::Zero(d);
   size_t i = 0;
@@ -157,11 +167,12 @@ HWY_INLINE void GemvRowsBf16(DF d, const float* HWY_RESTRICT x,
                              float* HWY_RESTRICT y) {
   using V = hn::VFromD<DF>;
   const size_t N = hn::Lanes(d);
-  const size_t last = rows - 1, stride = step * k;
-  const uint16_t* HWY_RESTRICT w0 = w;
-  const uint16_t* HWY_RESTRICT w1 = w + stride * (last < 1 ? last : 1);
-  const uint16_t* HWY_RESTRICT w2 = w + stride * (last < 2 ? last : 2);
-  const uint16_t* HWY_RESTRICT w3 = w + stride * (last < 3 ? last : 3);
+  const uint16_t* rows_w[4];
+  GroupRows(w, k, rows, step, rows_w);
+  const uint16_t* HWY_RESTRICT w0 = rows_w[0];
+  const uint16_t* HWY_RESTRICT w1 = rows_w[1];
+  const uint16_t* HWY_RESTRICT w2 = rows_w[2];
+  const uint16_t* HWY_RESTRICT w3 = rows_w[3];
   V a00 = hn::Zero(d), a01 = hn::Zero(d), a10 = hn::Zero(d), a11 = hn::Zero(d),
     a20 = hn::Zero(d), a21 = hn::Zero(d), a30 = hn::Zero(d), a31 = hn::Zero(d);
   size_t i = 0;
@@ -186,7 +197,6 @@ HWY_INLINE void GemvRowsBf16(DF d, const float* HWY_RESTRICT x,
   SumLanes4(d, hn::Add(a00, a01), hn::Add(a10, a11), hn::Add(a20, a21),
             hn::Add(a30, a31), sums);
   // The tail (fewer than 2N values) in scalar code, the same for every row.
-  const uint16_t* HWY_RESTRICT rows_w[4] = {w0, w1, w2, w3};
   for (size_t r = 0; r < rows; ++r) {
     float tail = 0.0f;
     for (size_t p = i; p < k; ++p) {
