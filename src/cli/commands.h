@@ -13,6 +13,7 @@ int RunTokenize(int argc, char** argv);
 int RunInspect(int argc, char** argv);
 int RunFinetune(int argc, char** argv);
 int RunEval(int argc, char** argv);
+int RunBench(int argc, char** argv);
 
 }  // namespace wisp::cli
 

@@ -34,6 +34,9 @@ constexpr char kUsage[] =
     "  eval     -m MODEL.wisp --data TEXT.txt [--seq T] [--batch B]\n"
     "           [--threads N] [--objective causal|masked|prefix]\n"
     "           [--prefix-sep TEXT] [--mask-token ID]\n"
+    "  bench    -m MODEL.wisp [--prompt-tokens N] [--gen-tokens N]\n"
+    "           [--threads N] [--repeats R] [--train --batch B --seq T\n"
+    "           --train-steps S] [--json]\n"
     "  version\n";
 
 }  // namespace
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
       {"logits", wisp::cli::RunLogits},   {"tokenize", wisp::cli::RunTokenize},
       {"inspect", wisp::cli::RunInspect}, {"finetune", wisp::cli::RunFinetune},
       {"eval", wisp::cli::RunEval},       {"export", wisp::cli::RunExport},
+      {"bench", wisp::cli::RunBench},
   };
   for (const auto& c : kCommands) {
     if (!std::strcmp(command, c.name)) return c.run(argc, argv);

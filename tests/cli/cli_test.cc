@@ -340,5 +340,68 @@ TEST_F(CliTest, TrainingFailuresExitNonZero) {
   }
 }
 
+// Speed is not asserted (the machine is shared): only that every figure is
+// there, a positive finite number, in one JSON object.
+TEST_F(CliTest, BenchPrintsOneJsonObjectOfPositiveFigures) {
+  Result r = RunWisp(absl::StrCat(
+      "bench -m ", *model_,
+      " --prompt-tokens 8 --gen-tokens 4 --repeats 2 --threads 2 --train "
+      "--batch 2 --seq 16 --train-steps 1 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  auto json = testing::ParseJson(r.out);
+  ASSERT_TRUE(json.ok()) << json.status() << ": " << r.out;
+  ASSERT_TRUE(json->is_object()) << r.out;
+  for (const char* key :
+       {"prefill_tokens_per_s", "decode_tokens_per_s", "load_ms",
+        "first_token_ms", "peak_rss_mb", "train_tokens_per_s"}) {
+    const testing::JsonValue& value = (*json)[key];
+    ASSERT_TRUE(value.is_number()) << key << " in " << r.out;
+    EXPECT_TRUE(std::isfinite(value.AsDouble())) << key;
+    EXPECT_GT(value.AsDouble(), 0) << key;
+  }
+  // Loading is part of the time to first token.
+  EXPECT_GE((*json)["first_token_ms"].AsDouble(),
+            (*json)["load_ms"].AsDouble());
+  EXPECT_NE(r.err.find("training"), std::string::npos) << "progress";
+}
+
+TEST_F(CliTest, BenchWithoutTrainPrintsTextAndNoTrainingFigure) {
+  Result text = RunWisp(
+      absl::StrCat("bench -m ", *model_, " --prompt-tokens 4 --gen-tokens 2"));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  for (const char* line :
+       {"load ", "first token ", "prefill ", "decode ", "peak RSS "}) {
+    EXPECT_NE(text.out.find(line), std::string::npos) << line << text.out;
+  }
+  EXPECT_EQ(text.out.find("train"), std::string::npos) << text.out;
+  Result json = RunWisp(absl::StrCat(
+      "bench -m ", *model_, " --prompt-tokens 4 --gen-tokens 2 --json"));
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = testing::ParseJson(json.out);
+  ASSERT_TRUE(parsed.ok()) << json.out;
+  EXPECT_FALSE(parsed->contains("train_tokens_per_s"));
+  EXPECT_TRUE(parsed->contains("decode_tokens_per_s"));
+}
+
+TEST_F(CliTest, BenchFailuresExitNonZeroWithAnError) {
+  for (const std::string& args :
+       {std::string("bench --prompt-tokens 4"),
+        std::string("bench -m /no/such.wisp"),
+        // The default model's context is 512 tokens.
+        absl::StrCat("bench -m ", *model_,
+                     " --prompt-tokens 500 --gen-tokens 20"),
+        absl::StrCat("bench -m ", *model_, " --gen-tokens 0"),
+        absl::StrCat("bench -m ", *model_, " --threads 0"),
+        absl::StrCat("bench -m ", *model_, " --train --seq 4096"),
+        absl::StrCat("bench -m ", *model_, " --bogus 1")}) {
+    Result r = RunWisp(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_NE(r.err.find("wisp: error:"), std::string::npos)
+        << args << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args;
+  }
+}
+
 }  // namespace
 }  // namespace wisp
