@@ -26,10 +26,22 @@ namespace Wisp
         }
 
         /// <summary>Loads a .wisp file (memory-mapped). Throws WispException:
-        /// NotFound, Corrupt, Unsupported, InvalidArgument.</summary>
+        /// NotFound, Corrupt, Unsupported (also for a libwisp of an
+        /// incompatible API version), InvalidArgument.</summary>
         public static Model Load(string path, ModelParams parameters = null)
         {
             byte[] native_path = Utf8.NulTerminated(path, "path");
+            // A library of another major version lays out its structs
+            // differently: refuse it here rather than misread memory later.
+            if (!Library.IsCompatible)
+            {
+                throw new WispException(
+                    Status.Unsupported,
+                    string.Format("libwisp API version {0:x} loaded; this " +
+                                  "binding needs {1:x} (same major, minor at " +
+                                  "least)", Library.ApiVersion,
+                                  Library.BindingApiVersion));
+            }
             wisp_model_params p = (parameters ?? new ModelParams()).ToNative();
             ModelHandle handle;
             wisp_status status =
