@@ -51,6 +51,12 @@ func invalidArgument(message string) error {
 	return &Error{Status: StatusInvalidArgument, Message: message}
 }
 
+// nilHandle is the error for a method called on a nil *Model, *Session or
+// *Trainer (say, one whose constructor failed).
+func nilHandle(kind string) error {
+	return invalidArgument("nil *" + kind)
+}
+
 // cPath returns a malloc'ed C copy of a file path; the caller frees it. A
 // path with a NUL byte would be silently cut short in C, so it is refused.
 func cPath(path string) (*C.char, error) {

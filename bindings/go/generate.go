@@ -42,7 +42,7 @@ var ErrStop = errors.New("wisp: stop requested by the callback")
 // all of which onToken has seen. The session must have been fed first
 // (ErrOutOfRange otherwise).
 func (s *Session) Generate(ctx context.Context, params *SamplerParams, maxTokens int, onToken func(Token) error) (GenerateResult, error) {
-	if err := s.enter(); err != nil {
+	if err := s.claim(); err != nil {
 		return GenerateResult{}, err
 	}
 	defer s.leave()
@@ -61,7 +61,7 @@ func (s *Session) generateClaimed(ctx context.Context, params *SamplerParams, ma
 // SetSampler), so that generation can be spread over many short calls: calls
 // with budgets a and b give the same tokens as one call with a + b.
 func (s *Session) Continue(ctx context.Context, maxTokens int, onToken func(Token) error) (GenerateResult, error) {
-	if err := s.enter(); err != nil {
+	if err := s.claim(); err != nil {
 		return GenerateResult{}, err
 	}
 	defer s.leave()

@@ -58,6 +58,9 @@ func LoadWithParams(path string, params ModelParams) (*Model, error) {
 // the release waits until the last of them is closed; the model itself
 // refuses further calls at once. Closing twice is harmless.
 func (m *Model) Close() error {
+	if m == nil {
+		return nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -81,6 +84,9 @@ func (m *Model) freeIfUnused() {
 // addChild registers a new session or trainer, which keeps the C model
 // alive until removeChild.
 func (m *Model) addChild() (*C.wisp_model, error) {
+	if m == nil {
+		return nil, nilHandle("Model")
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -99,6 +105,9 @@ func (m *Model) removeChild() {
 
 // use runs f with the C model, read-locked against Close.
 func (m *Model) use(f func(*C.wisp_model) error) error {
+	if m == nil {
+		return nilHandle("Model")
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.closed {
@@ -107,8 +116,14 @@ func (m *Model) use(f func(*C.wisp_model) error) error {
 	return f(m.ptr)
 }
 
-// Config returns the model's configuration (read once at load).
-func (m *Model) Config() ModelConfig { return m.config }
+// Config returns the model's configuration (read once at load); the zero
+// ModelConfig for a nil *Model.
+func (m *Model) Config() ModelConfig {
+	if m == nil {
+		return ModelConfig{}
+	}
+	return m.config
+}
 
 // Evaluate returns the mean cross-entropy (natural log) of the model over
 // text for params.Objective; perplexity is exp(loss). params may be nil for

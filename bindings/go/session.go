@@ -40,9 +40,18 @@ func (m *Model) NewSession(params *SessionParams) (*Session, error) {
 	return s, nil
 }
 
+// claim makes the session the caller's for one call (see exclusive); a nil
+// *Session is refused rather than dereferenced.
+func (s *Session) claim() error {
+	if s == nil {
+		return nilHandle("Session")
+	}
+	return s.enter()
+}
+
 // with runs f with the C session claimed.
 func (s *Session) with(f func(*C.wisp_session) error) error {
-	if err := s.enter(); err != nil {
+	if err := s.claim(); err != nil {
 		return err
 	}
 	defer s.leave()
@@ -52,6 +61,9 @@ func (s *Session) with(f func(*C.wisp_session) error) error {
 // Close releases the session. Closing twice is harmless; closing during a
 // call (from another goroutine) fails with ErrBusy.
 func (s *Session) Close() error {
+	if s == nil {
+		return nil
+	}
 	return s.close(func() {
 		runtime.SetFinalizer(s, nil)
 		C.wisp_session_free(s.ptr)

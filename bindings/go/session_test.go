@@ -125,3 +125,29 @@ func TestSessionErrors(t *testing.T) {
 		t.Errorf("Feed after Close: %v", err)
 	}
 }
+
+// Methods on the nil handle a failed constructor returns are errors, not
+// crashes.
+func TestNilHandlesAreRefused(t *testing.T) {
+	var m *Model
+	var s *Session
+	var tr *Trainer
+	if _, err := m.Tokenize("x", true); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Model: %v", err)
+	}
+	if _, err := m.NewSession(nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Model: %v", err)
+	}
+	if _, err := s.Generate(bg, nil, 1, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Session: %v", err)
+	}
+	if _, err := s.Stream(bg, nil, 1).Wait(); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Session stream: %v", err)
+	}
+	if _, err := tr.Step(); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Trainer: %v", err)
+	}
+	if m.Close() != nil || s.Close() != nil || tr.Close() != nil {
+		t.Error("closing nil handles")
+	}
+}

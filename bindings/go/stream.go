@@ -20,7 +20,7 @@ func (s *Session) Stream(ctx context.Context, params *SamplerParams, maxTokens i
 	ts := &TokenStream{tokens: tokens, done: make(chan struct{})}
 	// Claimed here rather than in the goroutine so that the session is busy
 	// as soon as Stream returns.
-	if err := s.enter(); err != nil {
+	if err := s.claim(); err != nil {
 		ts.err = err
 		close(tokens)
 		close(ts.done)

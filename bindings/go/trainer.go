@@ -49,6 +49,9 @@ func (m *Model) NewTrainer(params *TrainerParams) (*Trainer, error) {
 
 // with runs f with the C trainer claimed.
 func (t *Trainer) with(f func(*C.wisp_trainer) error) error {
+	if t == nil {
+		return nilHandle("Trainer")
+	}
 	if err := t.enter(); err != nil {
 		return err
 	}
@@ -59,6 +62,9 @@ func (t *Trainer) with(f func(*C.wisp_trainer) error) error {
 // Close releases the trainer and its copy of the weights. Closing twice is
 // harmless; closing during a call fails with ErrBusy.
 func (t *Trainer) Close() error {
+	if t == nil {
+		return nil
+	}
 	return t.close(func() {
 		runtime.SetFinalizer(t, nil)
 		C.wisp_trainer_free(t.ptr)
