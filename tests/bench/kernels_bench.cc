@@ -1,20 +1,29 @@
-// Micro-benchmarks of the kernels: MatMul at GPT-2-sized prefill (GEMM, in
-// GFLOP/s) and decode (GEMV, in GB/s of weights read) shapes, the default
-// small model's shapes (where call overhead dominates: read the time), and
-// the row-wise kernels. Every MatMul shape runs with 1 and 2 threads. The
+// Micro-benchmarks of the kernels: MatMul and MatMulBf16 at GPT-2-sized
+// prefill (GEMM, in GFLOP/s and % of the FMA peak) and decode (GEMV, in GB/s
+// of weights read and % of the triad bandwidth) shapes, the default small
+// model's shapes (where call overhead dominates: read the time), and the
+// row-wise kernels. Every MatMul shape runs with 1 and 2 threads; the
+// baselines (FMA peak, triad) are measured and printed in the same run. The
 // training kernels (training_ops.h) run at GPT-2-small and default-model
 // shapes.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "benchmark/benchmark.h"
 #include "src/core/thread_pool.h"
+#include "src/kernels/attention.h"
+#include "src/kernels/bf16.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
+#include "tests/bench/machine_baselines.h"
 
 namespace wisp::kernels {
 namespace {
@@ -27,27 +36,70 @@ std::vector<float> RandomFloats(size_t n, uint32_t seed) {
   return v;
 }
 
-// Args: m, k, n, threads.
-void BM_MatMul(benchmark::State& state) {
+// Args: m, k, n, threads. Besides GFLOP/s and GB/s of weights read, each
+// shape reports its fraction of this run's FMA peak (pct_peak) and triad
+// bandwidth (pct_triad) at the same thread count (machine_baselines.h), and
+// the same fractions per CPU second of each thread (pct_peak_cpu,
+// pct_triad_cpu), which stay meaningful while other work shares the cores.
+// A GEMV cycles through copies of w totalling over 256 MiB, so that its
+// weights come from memory as in decoding, not from the last-level cache.
+template <class Weight>
+void MatMulBenchmark(benchmark::State& state) {
   const size_t m = state.range(0), k = state.range(1), n = state.range(2);
-  ThreadPool pool(static_cast<size_t>(state.range(3)));
+  const size_t threads = static_cast<size_t>(state.range(3));
+  const bench::Baselines& baselines = bench::MachineBaselines();
+  ThreadPool pool(threads);
   const std::vector<float> x = RandomFloats(m * k, 1);
-  const std::vector<float> w = RandomFloats(n * k, 2);
+  const std::vector<float> w32 = RandomFloats(n * k, 2);
+  const size_t w_bytes = n * k * sizeof(Weight);
+  const size_t copies =
+      m == 1 ? std::max<size_t>(1, (size_t{256} << 20) / w_bytes + 1) : 1;
+  std::vector<Weight> w(copies * n * k);
+  for (size_t i = 0; i < w.size(); ++i) {
+    if constexpr (std::is_same_v<Weight, float>) {
+      w[i] = w32[i % w32.size()];
+    } else {
+      w[i] = F32ToBf16(w32[i % w32.size()]);
+    }
+  }
   const std::vector<float> bias = RandomFloats(n, 3);
   std::vector<float> y(m * n);
+  size_t copy = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = bench::ProcessCpuSeconds();
   for (auto _ : state) {
-    MatMul(x.data(), w.data(), bias.data(), y.data(), m, k, n, &pool);
+    const Weight* wc = w.data() + copy * n * k;
+    copy = copy + 1 == copies ? 0 : copy + 1;
+    if constexpr (std::is_same_v<Weight, float>) {
+      MatMul(x.data(), wc, bias.data(), y.data(), m, k, n, &pool);
+    } else {
+      MatMulBf16(x.data(), wc, bias.data(), y.data(), m, k, n, &pool);
+    }
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  const double flops = 2.0 * m * k * n;
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  const double cpu = bench::ProcessCpuSeconds() - cpu_start;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const double gflop = 2e-9 * m * k * n * state.iterations();
   // Decoding streams the weights once per token: bandwidth is its measure.
-  state.counters["GB/s"] =
-      benchmark::Counter((n * k + m * k + m * n) * sizeof(float) * 1e-9,
-                         benchmark::Counter::kIsIterationInvariantRate);
+  const double gbyte =
+      1e-9 * (w_bytes + (m * k + m * n) * 4.0) * state.iterations();
+  const bench::Rate& peak = baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
+  const bench::Rate& triad = baselines.triad_gbps[threads < 2 ? 1 : 2];
+  state.counters["GFLOP/s"] = gflop / seconds;
+  state.counters["GB/s"] = gbyte / seconds;
+  state.counters["pct_peak"] = 100 * gflop / seconds / peak.wall;
+  state.counters["pct_triad"] = 100 * gbyte / seconds / triad.wall;
+  state.counters["pct_peak_cpu"] = 100 * gflop * threads / cpu / peak.cpu;
+  state.counters["pct_triad_cpu"] = 100 * gbyte * threads / cpu / triad.cpu;
   state.SetLabel(ActiveTargetName());
+}
+
+void BM_MatMul(benchmark::State& state) { MatMulBenchmark<float>(state); }
+void BM_MatMulBf16(benchmark::State& state) {
+  MatMulBenchmark<uint16_t>(state);
 }
 
 void MatMulShapes(benchmark::internal::Benchmark* b) {
@@ -57,8 +109,11 @@ void MatMulShapes(benchmark::internal::Benchmark* b) {
       {128, 768, 2304},
       {512, 768, 3072},
       {512, 3072, 768},
-      // GPT-2 decode of the logits.
+      // GPT-2 small decode: the logits, QKV, MLP up, MLP down.
       {1, 768, 50257},
+      {1, 768, 2304},
+      {1, 768, 3072},
+      {1, 3072, 768},
       // The default small model (dim 64, hidden 172, vocab 512).
       {1, 64, 64},
       {1, 64, 512},
@@ -70,6 +125,26 @@ void MatMulShapes(benchmark::internal::Benchmark* b) {
   }
 }
 BENCHMARK(BM_MatMul)->Apply(MatMulShapes)->UseRealTime();
+BENCHMARK(BM_MatMulBf16)->Apply(MatMulShapes)->UseRealTime();
+
+// The baselines themselves, as benchmarks of their own (arg: threads).
+void BaselineBenchmark(benchmark::State& state,
+                       bench::Rate (*measure)(ThreadPool&, double),
+                       const char* unit) {
+  ThreadPool pool(static_cast<size_t>(state.range(0)));
+  bench::Rate rate;
+  for (auto _ : state) rate = measure(pool, 0.3);
+  state.counters[unit] = rate.wall;
+  state.counters[std::string(unit) + "_cpu"] = rate.cpu;
+}
+void BM_FmaPeak(benchmark::State& state) {
+  BaselineBenchmark(state, bench::MeasureFmaPeakGflops, "GFLOP/s");
+}
+void BM_Triad(benchmark::State& state) {
+  BaselineBenchmark(state, bench::MeasureTriadGbps, "GB/s");
+}
+BENCHMARK(BM_FmaPeak)->ArgName("threads")->Arg(1)->Arg(2)->Iterations(3);
+BENCHMARK(BM_Triad)->ArgName("threads")->Arg(1)->Arg(2)->Iterations(3);
 
 void BM_RmsNorm(benchmark::State& state) {
   const size_t n = state.range(0);
@@ -108,22 +183,42 @@ void BM_SwiGLU(benchmark::State& state) {
 }
 BENCHMARK(BM_SwiGLU)->Arg(172)->Arg(3072);
 
-// Args: head_dim, n_keys. kv_stride as for 12 heads in one cache row.
-void BM_AttentionQuery(benchmark::State& state) {
-  const size_t head_dim = state.range(0), n_keys = state.range(1);
-  const size_t kv_stride = 12 * head_dim;
-  const std::vector<float> q = RandomFloats(head_dim, 9);
-  const std::vector<float> keys = RandomFloats(n_keys * kv_stride, 10);
-  const std::vector<float> values = RandomFloats(n_keys * kv_stride, 11);
-  std::vector<float> scores(n_keys), out(head_dim);
-  for (auto _ : state) {
-    AttentionQuery(q.data(), keys.data(), values.data(), n_keys, head_dim,
-                   kv_stride, 0.125f, scores.data(), out.data());
-    benchmark::DoNotOptimize(out.data());
+// One decoding query against n_keys cached positions (the fused attention
+// of attention.h). Args: head_dim, n_keys; kv_stride as for 12 heads in one
+// cache row.
+struct DecodeAttention {
+  DecodeAttention(size_t head_dim, size_t n_keys)
+      : q(RandomFloats(head_dim, 9)),
+        keys(RandomFloats(n_keys * 12 * head_dim, 10)),
+        values(RandomFloats(n_keys * 12 * head_dim, 11)),
+        out(head_dim),
+        visible(static_cast<uint32_t>(n_keys)) {
+    head.q = q.data();
+    head.q_stride = head_dim;
+    head.n_queries = 1;
+    head.keys = keys.data();
+    head.values = values.data();
+    head.kv_stride = 12 * head_dim;
+    head.visible = &visible;
+    head.head_dim = head_dim;
+    head.scale = 0.125f;
+    head.out = out.data();
+    head.out_stride = head_dim;
   }
-  state.SetItemsProcessed(state.iterations() * n_keys);
+  std::vector<float> q, keys, values, out;
+  uint32_t visible;
+  AttentionHead head;
+};
+
+void BM_AttentionHeadForward(benchmark::State& state) {
+  DecodeAttention a(state.range(0), state.range(1));
+  for (auto _ : state) {
+    AttentionHeadForward(a.head, nullptr);
+    benchmark::DoNotOptimize(a.out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_AttentionQuery)->Args({16, 64})->Args({64, 1024});
+BENCHMARK(BM_AttentionHeadForward)->Args({16, 64})->Args({64, 1024});
 
 // Args: rows, n. The default model's norms (64) and GPT-2 small's (768).
 void BM_RmsNormBackward(benchmark::State& state) {
@@ -146,27 +241,24 @@ void BM_RmsNormBackward(benchmark::State& state) {
 }
 BENCHMARK(BM_RmsNormBackward)->Args({2048, 64})->Args({512, 768});
 
-// Args: head_dim, n_keys. kv_stride as for 12 heads in one cache row.
-void BM_AttentionQueryBackward(benchmark::State& state) {
+// Args: head_dim, n_keys, as BM_AttentionHeadForward.
+void BM_AttentionHeadBackward(benchmark::State& state) {
   const size_t head_dim = state.range(0), n_keys = state.range(1);
-  const size_t kv_stride = 12 * head_dim;
+  DecodeAttention a(head_dim, n_keys);
+  float lse = 0;
+  AttentionHeadForward(a.head, &lse);
   const std::vector<float> dout = RandomFloats(head_dim, 15);
-  const std::vector<float> q = RandomFloats(head_dim, 16);
-  const std::vector<float> keys = RandomFloats(n_keys * kv_stride, 17);
-  const std::vector<float> values = RandomFloats(n_keys * kv_stride, 18);
-  std::vector<float> p(n_keys, 1.0f / n_keys), dp(n_keys), dq(head_dim);
-  std::vector<float> dkeys(n_keys * kv_stride), dvalues(n_keys * kv_stride);
+  std::vector<float> dq(head_dim), dkeys(a.keys.size()), dvalues(a.keys.size());
   for (auto _ : state) {
-    AttentionQueryBackward(dout.data(), q.data(), keys.data(), values.data(),
-                           p.data(), n_keys, head_dim, kv_stride, 0.125f,
-                           dp.data(), dq.data(), dkeys.data(), dvalues.data());
+    AttentionHeadBackward(a.head, &lse, dout.data(), dq.data(), dkeys.data(),
+                          dvalues.data());
     benchmark::DoNotOptimize(dq.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * n_keys);
   state.SetLabel(ActiveTargetName());
 }
-BENCHMARK(BM_AttentionQueryBackward)->Args({8, 256})->Args({64, 256});
+BENCHMARK(BM_AttentionHeadBackward)->Args({8, 256})->Args({64, 256});
 
 // Arg: vocab (the default model's and GPT-2's).
 void BM_CrossEntropyForwardBackward(benchmark::State& state) {
