@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""Runs wisp and the reference systems on the same machine, threads and
+workloads in one session, and prints the ratios issue 5 asks for (see
+tests/bench/README.md for what each figure means). Progress goes to stderr,
+the table to stdout; every raw result is kept as JSON in --results.
+
+  scripts/bench/compare.py [--build build] [--parts gemm,gpt2,...]
+      [--threads 2] [--repeats 3] [--rounds 1] [--gen-tokens 64]
+
+Parts: machine (FMA peak, triad), gemm (wisp MatMul vs peak, triad and
+OpenBLAS), gpt2 (124M prefill/decode vs ONNX Runtime, decode vs the
+bandwidth bound, load time), bf16 (bf16 vs f32 decode), stories (stories260K
+decode on one thread), train (vs PyTorch), scaling (2 vs 1 thread). Parts
+that need others (a ratio to the FMA peak needs `machine`) run them too.
+Needs scripts/bench/setup.sh first; only the standard library here (the
+PyTorch scripts run under /usr/bin/python3).
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SHARED = os.path.normpath(os.path.join(REPO, '..', 'shared'))
+TORCH_PYTHON = '/usr/bin/python3'  # Debian's python3-torch lives there
+ALL_PARTS = ['machine', 'gemm', 'gpt2', 'bf16', 'stories', 'train',
+             'scaling']
+GEMM_SHAPES = [(128, 768, 2304), (512, 768, 3072), (512, 3072, 768)]
+GEMV_SHAPE = (1, 768, 50257)
+
+
+def log(*args):
+    print('compare:', *args, file=sys.stderr, flush=True)
+
+
+class Runner:
+    """Runs commands, keeps every JSON result under --results."""
+
+    def __init__(self, results_dir):
+        self.results_dir = results_dir
+        os.makedirs(results_dir, exist_ok=True)
+        self.count = 0
+
+    def json(self, name, cmd, env=None, stderr_lines=None):
+        """The JSON the command prints; None if it failed. Its stderr goes
+        to ours, and into `stderr_lines` if given."""
+        self.count += 1
+        log(f'[{self.count}] {name}: {" ".join(cmd)}')
+        start = time.time()
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=env,
+                           cwd=REPO, stderr=None if stderr_lines is None
+                           else subprocess.PIPE)
+        if stderr_lines is not None:
+            sys.stderr.write(r.stderr)
+            stderr_lines.extend(r.stderr.splitlines())
+        if r.returncode != 0:
+            log(f'{name} failed (exit {r.returncode}); skipping its figures')
+            return None
+        log(f'[{self.count}] {name}: {time.time() - start:.0f} s')
+        with open(os.path.join(self.results_dir, f'{name}.json'), 'w') as f:
+            f.write(r.stdout)
+        # Google Benchmark prints one document; the others print one line.
+        return json.loads(r.stdout)
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, figure, wisp, reference, ratio, goal, met=None):
+        self.rows.append((figure, wisp, reference, ratio, goal,
+                          '' if met is None else ('yes' if met else 'NO')))
+
+    def note(self, text):
+        self.rows.append((text, '', '', '', '', ''))
+
+    def print(self):
+        head = ('figure', 'wisp', 'reference', 'ratio', 'goal', 'met')
+        rows = [head] + self.rows
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        line = lambda r: '| ' + ' | '.join(
+            c.ljust(w) for c, w in zip(r, widths)) + ' |'
+        print(line(head))
+        print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
+        for r in self.rows:
+            print(line(r))
+
+
+def gb_per_s(benchmark):
+    """A Google Benchmark entry's bandwidth: a `GB/s` counter, or the
+    built-in bytes_per_second."""
+    if 'GB/s' in benchmark:
+        return benchmark['GB/s']
+    if 'bytes_per_second' in benchmark:
+        return benchmark['bytes_per_second'] / 1e9
+    return None
+
+
+def median_of(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, unit='', digits=1):
+    return '—' if value is None else f'{value:,.{digits}f}{unit}'
+
+
+def ratio_cell(a, b, percent=False):
+    if a is None or b is None or b == 0:
+        return None, '—'
+    r = a / b
+    return r, f'{100 * r:.0f} %' if percent else f'{r:.2f}x'
+
+
+class Compare:
+    def __init__(self, a):
+        self.a = a
+        self.build = os.path.abspath(a.build)
+        self.wisp = os.path.join(self.build, 'bin', 'wisp')
+        self.models = os.path.abspath(a.models)
+        self.gpt2 = os.path.join(self.models, 'gpt2-124m')
+        self.run = Runner(a.results)
+        self.table = Table()
+        self.peak = {}      # threads -> GFLOP/s
+        self.triad = {}     # threads -> GB/s
+        self.wisp_runs = {}  # key -> list of wisp bench JSON
+        self.kernel_results = None
+
+    # --- building and preparing -----------------------------------------
+
+    def build_targets(self, parts):
+        targets = ['wisp_cli', 'wisp_kernels_bench', 'default_model']
+        if 'gemm' in parts:
+            subprocess.run(['cmake', self.build], cwd=REPO,
+                           stdout=subprocess.DEVNULL, check=True)
+            targets.append('wisp_openblas_sgemm')
+        log('building', ' '.join(targets))
+        r = subprocess.run(['cmake', '--build', self.build, '-j2', '--target',
+                            *targets], cwd=REPO, stdout=subprocess.DEVNULL)
+        if r.returncode != 0:
+            sys.exit('compare: the build failed (see above); is OpenBLAS '
+                     'installed (scripts/bench/setup.sh)?')
+
+    def make_gpt2(self):
+        r = subprocess.run([TORCH_PYTHON,
+                            os.path.join(REPO, 'scripts', 'bench',
+                                         'make_gpt2_124m.py'),
+                            '--out', self.models, '--wisp', self.wisp],
+                           cwd=REPO)
+        if r.returncode != 0:
+            sys.exit('compare: could not make the GPT-2 124M model')
+
+    # --- measurements -------------------------------------------------------
+
+    def kernels(self):
+        """wisp_kernels_bench's MatMul and machine-baseline benchmarks, run
+        once: (median entries, stderr lines)."""
+        if self.kernel_results is None:
+            exe = os.path.join(self.build, 'tests', 'bench',
+                               'wisp_kernels_bench')
+            lines = []
+            shapes = '|'.join(f'^BM_MatMul/m:{m}/k:{k}/n:{n}/'
+                              for m, k, n in GEMM_SHAPES + [GEMV_SHAPE])
+            out = self.run.json('kernels', [
+                exe, f'--benchmark_filter={shapes}|Fma|Peak|Triad',
+                '--benchmark_format=json',
+                f'--benchmark_repetitions={self.a.repeats}',
+                '--benchmark_report_aggregates_only=true'],
+                stderr_lines=lines)
+            entries = [] if out is None else [
+                b for b in out.get('benchmarks', [])
+                if b.get('aggregate_name', 'median') == 'median']
+            self.kernel_results = (entries, lines)
+        return self.kernel_results
+
+    def machine(self):
+        """FMA peak and triad per thread count, from wisp_kernels_bench:
+        its `baseline, N thread(s): FMA peak X GFLOP/s, triad Y GB/s` lines
+        (tests/bench/machine_baselines.h), or benchmarks named *Fma*/*Peak*
+        (GFLOP/s) and *Triad* (GB/s) with a `threads:` argument."""
+        entries, lines = self.kernels()
+        for line in lines:
+            m = re.search(r'baseline, (\d+) thread\(s\): FMA peak ([\d.]+) '
+                          r'GFLOP/s, triad ([\d.]+) GB/s', line)
+            if m:
+                t = int(m.group(1))
+                self.peak[t] = max(self.peak.get(t, 0), float(m.group(2)))
+                self.triad[t] = max(self.triad.get(t, 0), float(m.group(3)))
+        for b in entries:
+            if not re.search('Fma|Peak|Triad', b['name']):
+                continue
+            m = re.search(r'threads:(\d+)', b['name'])
+            t = int(m.group(1)) if m else 1
+            if 'Triad' in b['name'] and gb_per_s(b):
+                self.triad[t] = max(self.triad.get(t, 0), gb_per_s(b))
+            elif 'GFLOP/s' in b:
+                self.peak[t] = max(self.peak.get(t, 0), b['GFLOP/s'])
+        if not self.peak or not self.triad:
+            self.table.note('no FMA-peak/triad figures from '
+                            'wisp_kernels_bench: ratios to them are missing')
+        for t in sorted(self.peak):
+            self.table.add(f'FMA peak, {t} thread(s)',
+                           fmt(self.peak[t], ' GFLOP/s'), '', '', '')
+        for t in sorted(self.triad):
+            self.table.add(f'triad bandwidth, {t} thread(s)',
+                           fmt(self.triad[t], ' GB/s'), '', '', '')
+
+    def gemm(self):
+        wisp = {}
+        for b in self.kernels()[0]:
+            m = re.search(r'm:(\d+)/k:(\d+)/n:(\d+)/threads:(\d+)', b['name'])
+            if m:
+                key = tuple(int(g) for g in m.groups())
+                wisp[key] = (b.get('GFLOP/s'), gb_per_s(b),
+                             b.get('pct_peak_cpu'), b.get('pct_triad_cpu'))
+        exe = os.path.join(self.build, 'tests', 'bench', 'wisp_openblas_sgemm')
+        env = {k: v for k, v in os.environ.items()
+               if k not in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE')}
+        blas = self.run.json('gemm_openblas', [exe, '--threads', '1,2'],
+                             env=env) or {'results': [], 'corename': '?'}
+        ref = {(r['m'], r['k'], r['n'], r['threads']): r
+               for r in blas['results']}
+        core = blas['corename']
+        version = ' '.join(blas.get('config', '').split()[:2])
+        self.table.note(f'{version} ran its {core} kernels')
+        for t in (1, 2):
+            for m, k, n in GEMM_SHAPES:
+                gflops, _, cpu_pct, _ = wisp.get((m, k, n, t), (None,) * 4)
+                r, cell = ratio_cell(gflops, self.peak.get(t), percent=True)
+                if cpu_pct is not None:
+                    cell += f' (per CPU s: {cpu_pct:.0f} %)'
+                self.table.add(f'GEMM {m}x{k}x{n}, {t} thread(s) / FMA peak',
+                               fmt(gflops, ' GFLOP/s'),
+                               fmt(self.peak.get(t), ' GFLOP/s'), cell,
+                               '>= 70 %', None if r is None else r >= 0.7)
+                blas_gflops = ref.get((m, k, n, t), {}).get('gflops')
+                r, cell = ratio_cell(gflops, blas_gflops)
+                self.table.add(f'GEMM {m}x{k}x{n}, {t} thread(s) / OpenBLAS',
+                               fmt(gflops, ' GFLOP/s'),
+                               fmt(blas_gflops, ' GFLOP/s'), cell,
+                               '(about 1.6x)')
+            m, k, n = GEMV_SHAPE
+            _, gbs, _, cpu_pct = wisp.get((m, k, n, t), (None,) * 4)
+            r, cell = ratio_cell(gbs, self.triad.get(t), percent=True)
+            if cpu_pct is not None:
+                cell += f' (per CPU s: {cpu_pct:.0f} %)'
+            self.table.add(f'GEMV {m}x{k}x{n}, {t} thread(s) / triad',
+                           fmt(gbs, ' GB/s'), fmt(self.triad.get(t), ' GB/s'),
+                           cell, '>= 80 %', None if r is None else r >= 0.8)
+            blas_gbs = ref.get((m, k, n, t), {}).get('gbs')
+            r, cell = ratio_cell(gbs, blas_gbs)
+            self.table.add(f'GEMV {m}x{k}x{n}, {t} thread(s) / OpenBLAS',
+                           fmt(gbs, ' GB/s'), fmt(blas_gbs, ' GB/s'), cell, '')
+
+    def wisp_bench(self, key, model, threads, prompt, gen, train=None):
+        cmd = [self.wisp, 'bench', '-m', model, '--threads', str(threads),
+               '--prompt-tokens', str(prompt), '--gen-tokens', str(gen),
+               '--repeats', str(self.a.repeats), '--json']
+        if train:
+            cmd += ['--train', '--batch', str(train[0]), '--seq',
+                    str(train[1]), '--train-steps', str(self.a.train_steps)]
+        out = self.run.json(f'wisp_{key}_{len(self.wisp_runs.get(key, []))}',
+                            cmd)
+        self.wisp_runs.setdefault(key, []).append(out)
+        return out
+
+    def wisp_figure(self, key, field):
+        return median_of([r.get(field) for r in self.wisp_runs.get(key, [])
+                          if r])
+
+    def ort(self, threads):
+        return self.run.json(f'ort_t{threads}', [
+            'node', os.path.join(REPO, 'tests', 'bench', 'ort_bench.js'),
+            '--dir', self.models, '--threads', str(threads),
+            '--prompt-tokens', '128,512', '--gen-tokens',
+            str(self.a.gen_tokens), '--repeats', str(self.a.repeats)])
+
+    def gpt2_part(self, do_bandwidth):
+        t = self.a.threads
+        ort_runs = []
+        for _ in range(self.a.rounds):  # alternate, so drift hits both
+            self.wisp_bench('gpt2_p128', self.gpt2 + '.wisp', t, 128,
+                            self.a.gen_tokens)
+            self.wisp_bench('gpt2_p512', self.gpt2 + '.wisp', t, 512, 16)
+            ort_runs.append(self.ort(t))
+        ort_runs = [r for r in ort_runs if r]
+
+        def ort_figure(fn):
+            return median_of([fn(r) for r in ort_runs])
+        for i, n in enumerate((128, 512)):
+            wisp = self.wisp_figure(f'gpt2_p{n}', 'prefill_tokens_per_s')
+            ref = ort_figure(lambda r: r['prefill'][i]['tokens_per_s'])
+            ref_all = ort_figure(
+                lambda r: r['prefill'][i]['all_logits_tokens_per_s'])
+            r, cell = ratio_cell(wisp, ref)
+            self.table.add(f'GPT-2 124M prefill {n}, {t} threads / ORT',
+                           fmt(wisp, ' tok/s'), fmt(ref, ' tok/s'), cell,
+                           '>= 1.3x', None if r is None else r >= 1.3)
+            r, cell = ratio_cell(wisp, ref_all)
+            self.table.add(f'  (ORT computing every position\'s logits)',
+                           fmt(wisp, ' tok/s'), fmt(ref_all, ' tok/s'), cell,
+                           '')
+        decode = self.wisp_figure('gpt2_p128', 'decode_tokens_per_s')
+        ref = ort_figure(lambda r: r['decode_tokens_per_s'])
+        r, cell = ratio_cell(decode, ref)
+        self.table.add(f'GPT-2 124M decode, {t} threads / ORT KV-cache graph',
+                       fmt(decode, ' tok/s'), fmt(ref, ' tok/s'), cell,
+                       '>= 1.3x', None if r is None else r >= 1.3)
+        if do_bandwidth:
+            bound = None
+            if self.triad.get(t):
+                bound = self.triad[t] * 1e9 / gpt2_weight_bytes_per_token()
+            r, cell = ratio_cell(decode, bound, percent=True)
+            self.table.add(f'GPT-2 124M decode / bandwidth bound ({t} thr.)',
+                           fmt(decode, ' tok/s'), fmt(bound, ' tok/s'), cell,
+                           '>= 80 %', None if r is None else r >= 0.8)
+        load = self.wisp_figure('gpt2_p128', 'load_ms')
+        self.table.add('GPT-2 124M load (mmap + verify)', fmt(load, ' ms'),
+                       '', '', '< 50 ms', None if load is None else load < 50)
+        ttft = self.wisp_figure('gpt2_p128', 'first_token_ms')
+        r, cell = ratio_cell(load, ttft, percent=True)
+        self.table.add('  load share of time to first token (128 tokens)',
+                       fmt(ttft, ' ms'), '', cell, 'compute-dominated',
+                       None if r is None else r < 0.5)
+        rss = self.wisp_figure('gpt2_p128', 'peak_rss_mb')
+        self.table.add('  peak RSS (wisp bench, 124M f32)', fmt(rss, ' MB'),
+                       '', '', '')
+
+    def bf16(self):
+        path = self.gpt2 + '-bf16.wisp'
+        if not os.path.exists(path):
+            self.table.note('bf16: skipped (wisp convert has no --dtype '
+                            'bf16, so there is no bf16 model)')
+            return
+        t = self.a.threads
+        for _ in range(self.a.rounds):
+            self.wisp_bench('gpt2_bf16', path, t, 128, self.a.gen_tokens)
+            if self.a.rounds > 1 or 'gpt2_p128' not in self.wisp_runs:
+                self.wisp_bench('gpt2_p128', self.gpt2 + '.wisp', t, 128,
+                                self.a.gen_tokens)
+        bf16 = self.wisp_figure('gpt2_bf16', 'decode_tokens_per_s')
+        f32 = self.wisp_figure('gpt2_p128', 'decode_tokens_per_s')
+        r, cell = ratio_cell(bf16, f32)
+        self.table.add(f'GPT-2 124M decode bf16 / f32, {t} threads',
+                       fmt(bf16, ' tok/s'), fmt(f32, ' tok/s'), cell,
+                       '>= 1.7x', None if r is None else r >= 1.7)
+
+    def stories(self):
+        model = os.path.join(self.build, 'models', 'stories260K.wisp')
+        for _ in range(self.a.rounds):
+            self.wisp_bench('stories_t1', model, 1, 16, 256)
+        decode = self.wisp_figure('stories_t1', 'decode_tokens_per_s')
+        self.table.add('stories260K decode, 1 thread', fmt(decode, ' tok/s'),
+                       '', '', '>= 20,000 tok/s',
+                       None if decode is None else decode >= 20000)
+
+    def torch_train(self, key, source, batch, seq, threads):
+        return self.run.json(f'torch_{key}_t{threads}', [
+            TORCH_PYTHON, os.path.join(REPO, 'tests', 'bench',
+                                       'torch_bench.py'), *source,
+            '--threads', str(threads), '--no-inference', '--train',
+            '--batch', str(batch), '--seq', str(seq), '--train-steps',
+            str(self.a.train_steps)])
+
+    def train(self):
+        t = self.a.threads
+        stories = os.path.join(self.build, 'models', 'stories260K.wisp')
+        cases = [('gpt2', self.gpt2 + '.wisp',
+                  ['--gpt2', self.gpt2 + '.pt'], 4, 128, 3.0),
+                 ('stories', stories,
+                  ['--llama2c', os.path.join(SHARED, 'models', 'stories260K',
+                                             'stories260K.bin')], 8, 256, 4.0)]
+        for name, model, source, batch, seq, goal in cases:
+            refs = []
+            for _ in range(self.a.rounds):
+                self.wisp_bench(f'train_{name}_t{t}', model, t, 1, 1,
+                                train=(batch, seq))
+                refs.append(self.torch_train(name, source, batch, seq, t))
+            wisp = self.wisp_figure(f'train_{name}_t{t}', 'train_tokens_per_s')
+            ref = median_of([r['train_tokens_per_s'] for r in refs if r])
+            r, cell = ratio_cell(wisp, ref)
+            self.table.add(f'train {name} {batch}x{seq}, {t} threads / '
+                           'PyTorch', fmt(wisp, ' tok/s'), fmt(ref, ' tok/s'),
+                           cell, f'>= {goal:.0f}x',
+                           None if r is None else r >= goal)
+
+    def scaling(self):
+        for _ in range(self.a.rounds):
+            for t in (1, 2):
+                self.wisp_bench(f'scale_prefill_t{t}', self.gpt2 + '.wisp', t,
+                                512, 1)
+                self.wisp_bench(f'scale_train_t{t}', self.gpt2 + '.wisp', t, 1,
+                                1, train=(4, 128))
+        for what, key, field in [
+                ('prefill 512', 'scale_prefill', 'prefill_tokens_per_s'),
+                ('training 4x128', 'scale_train', 'train_tokens_per_s')]:
+            one = self.wisp_figure(f'{key}_t1', field)
+            two = self.wisp_figure(f'{key}_t2', field)
+            r, cell = ratio_cell(two, one)
+            self.table.add(f'GPT-2 124M {what}: 2 threads / 1 thread',
+                           fmt(two, ' tok/s'), fmt(one, ' tok/s'), cell,
+                           '>= 1.8x', None if r is None else r >= 1.8)
+
+
+def gpt2_weight_bytes_per_token(d=768, layers=12, vocab=50257):
+    """f32 bytes a decode step must stream: every layer's matrices (q, k, v,
+    o: 4 d^2; MLP: 8 d^2) and the classifier (vocab x d). Biases, norms and
+    one position row are under 0.1 % and left out; so is the KV cache."""
+    return 4 * (layers * 12 * d * d + vocab * d)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--build', default=os.path.join(REPO, 'build'))
+    p.add_argument('--models', default=os.path.join(REPO, 'build-bench-models'))
+    p.add_argument('--results', default=None,
+                   help='folder for raw JSON (default: MODELS/results-TIME)')
+    p.add_argument('--parts', default=','.join(ALL_PARTS))
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--rounds', type=int, default=1,
+                   help='alternate wisp and the reference this many times')
+    p.add_argument('--gen-tokens', type=int, default=64)
+    p.add_argument('--train-steps', type=int, default=3)
+    p.add_argument('--no-build', action='store_true')
+    a = p.parse_args()
+    parts = [x for x in a.parts.split(',') if x]
+    unknown = set(parts) - set(ALL_PARTS)
+    if unknown:
+        sys.exit(f'compare: unknown parts {sorted(unknown)}; '
+                 f'known: {",".join(ALL_PARTS)}')
+    # Ratios to the peak and the bandwidth need the machine's own figures.
+    if {'gemm', 'gpt2'} & set(parts) and 'machine' not in parts:
+        parts.insert(0, 'machine')
+    a.results = a.results or os.path.join(
+        a.models, time.strftime('results-%Y%m%d-%H%M%S'))
+    c = Compare(a)
+    if not a.no_build:
+        c.build_targets(parts)
+    if {'gpt2', 'bf16', 'train', 'scaling'} & set(parts):
+        c.make_gpt2()
+    started = time.time()
+    for part in ALL_PARTS:
+        if part in parts:
+            log(f'--- {part}')
+            if part == 'gpt2':
+                c.gpt2_part(do_bandwidth=True)
+            else:
+                getattr(c, part)()
+    log(f'done in {time.time() - started:.0f} s; raw results in {a.results}')
+    print(f'wisp vs references, {time.strftime("%Y-%m-%d %H:%M")}, '
+          f'load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores '
+          f'(ratios are measured in the same run)')
+    c.table.print()
+
+
+if __name__ == '__main__':
+    main()
