@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigOfTheDefaultModel(t *testing.T) {
@@ -162,5 +164,31 @@ func TestEvaluateMatchesCrossEntropyOfTheLogits(t *testing.T) {
 	}
 	if _, err := m.Evaluate("", nil); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("empty text: %v", err)
+	}
+}
+
+// Sessions and trainers never closed are freed by their finalizers, which
+// release their hold on the model.
+func TestFinalizersFreeForgottenHandles(t *testing.T) {
+	m := loadModel(t)
+	for i := 0; i < 3; i++ {
+		if _, err := m.NewSession(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.NewTrainer(nil); err != nil {
+		t.Fatal(err)
+	}
+	children := func() int {
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		return m.children
+	}
+	for i := 0; i < 100 && children() > 0; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := children(); n != 0 {
+		t.Errorf("%d sessions/trainers still hold the model after GC", n)
 	}
 }
