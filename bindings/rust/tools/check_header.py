@@ -10,9 +10,13 @@ callback type. Exits 1 and lists the differences if they drift apart.
       (a function added/removed/changed, a struct field added, an enum value
       changed...) and fails unless each one is reported.
 
+It also fails if a function or enum value of sys.rs is used by no other file
+of the crate: the safe API must cover the whole header.
+
 Both sides are reduced to one model (C types spelled as Rust types), so the
 comparison is exact rather than a fuzzy text match. Python 3 stdlib only.
 """
+import os
 import re
 import sys
 
@@ -234,6 +238,18 @@ def mutate(src, old, new):
     return src.replace(old, new, 1)
 
 
+def unwrapped_items(rust, src_dir):
+    """Functions and enum values of sys.rs that no other file of the crate
+    uses: a header addition transcribed into sys.rs but not given a safe API."""
+    safe = ""
+    for name in sorted(os.listdir(src_dir)):
+        if name.endswith(".rs") and name != "sys.rs":
+            safe += open(os.path.join(src_dir, name), encoding="utf-8").read()
+    used = set(re.findall(r"\bsys::(\w+)", safe))
+    names = list(rust["fn"]) + [v for values in rust["enum"].values() for v in values]
+    return [n for n in names if n not in used]
+
+
 def main(argv):
     self_test = "--self-test" in argv
     args = [a for a in argv if a != "--self-test"]
@@ -247,6 +263,11 @@ def main(argv):
         print("drift:", d)
     if diffs:
         print(f"{args[1]} does not match {args[0]}: update sys.rs and the safe API")
+        return 1
+    unwrapped = unwrapped_items(rust, os.path.dirname(args[1]))
+    for name in unwrapped:
+        print(f"not wrapped: sys::{name} is used by no safe type in {os.path.dirname(args[1])}")
+    if unwrapped:
         return 1
     print(f"sys.rs matches wisp.h: {len(header['fn'])} functions, {len(header['struct'])} structs,"
           f" {len(header['enum'])} enums, {len(header['callback'])} callbacks")
