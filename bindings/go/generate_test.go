@@ -159,7 +159,8 @@ func TestContinueSplitsGenerationIntoBudgets(t *testing.T) {
 	}
 }
 
-// One model shared by goroutines, each with its own session.
+// One model shared by goroutines, each with its own session (half of them
+// computing on two threads, which must not change a bit).
 func TestSessionsOnOneModelRunConcurrently(t *testing.T) {
 	m := loadModel(t)
 	ref := greedy(t)
@@ -169,7 +170,7 @@ func TestSessionsOnOneModelRunConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			s, err := m.NewSession(nil)
+			s, err := m.NewSession(&SessionParams{Threads: int32(1 + g%2)})
 			if err != nil {
 				t.Error(err)
 				return
