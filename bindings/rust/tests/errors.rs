@@ -42,6 +42,11 @@ fn corrupt_and_truncated_files_are_corrupt() {
     std::fs::write(&flipped_path, &flipped).unwrap();
     let err = Model::load(&flipped_path).unwrap_err();
     assert_eq!(err.status(), Status::Corrupt, "{err}");
+    // Only the checksum catches it: without verification the file loads.
+    let unchecked = wisp::ModelParams {
+        verify_checksums: false,
+    };
+    assert!(Model::load_with(&flipped_path, &unchecked).is_ok());
 }
 
 #[test]

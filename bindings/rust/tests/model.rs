@@ -114,3 +114,22 @@ fn evaluation_gives_a_plausible_loss_and_matches_a_trainer() {
     let masked_loss = model.evaluate(&text, &masked).unwrap();
     assert!(masked_loss.is_finite() && masked_loss != loss);
 }
+
+#[test]
+fn prefix_evaluation_scores_only_after_the_separator() {
+    let model = load_model();
+    let lines = "Lily saw a dog => The dog was happy.\nTom had a ball => He played all day.\n";
+    let with_separator = EvalParams {
+        objective: Objective::Prefix,
+        prefix_separator: Some(" => ".into()),
+        ..Default::default()
+    };
+    let answers_only = model.evaluate(lines, &with_separator).unwrap();
+    let random_prefix = EvalParams {
+        objective: Objective::Prefix,
+        ..Default::default()
+    };
+    let other = model.evaluate(lines, &random_prefix).unwrap();
+    assert!(answers_only.is_finite() && other.is_finite());
+    assert_ne!(answers_only, other, "the separator must reach the library");
+}
