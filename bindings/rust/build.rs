@@ -6,6 +6,9 @@
 //!
 //! The folder is also recorded as the run-time search path (rpath) of the
 //! crate's tests, examples and binaries, so they run without LD_LIBRARY_PATH.
+//! Dependent crates get no rpath from here (cargo passes link arguments only
+//! to this package's targets); their build scripts can read the folder as
+//! DEP_WISP_LIB_DIR.
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,6 +58,7 @@ fn main() {
             );
         }
         println!("cargo:rustc-link-search=native={}", dir.display());
+        println!("cargo:lib_dir={}", dir.display());
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
         println!(
             "cargo:rerun-if-changed={}",
