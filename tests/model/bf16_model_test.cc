@@ -214,6 +214,36 @@ TEST_F(Bf16ModelTest, GreedyGenerationWorks) {
   EXPECT_GE(same, 20u);
 }
 
+// Only weight matrices may be bf16: a bf16 norm (which the converter never
+// writes, but a crafted file may hold) is refused with the tensor's name.
+TEST_F(Bf16ModelTest, ABf16NormIsRefusedAtLoad) {
+  FileContents contents;
+  contents.config = bf16_->file().config();
+  contents.tokenizer = bf16_->file().tokenizer();
+  std::vector<uint16_t> norm;
+  for (const TensorView& t : bf16_->file().tensors()) {
+    TensorToWrite out{t.name, t.dtype, t.shape,
+                      absl::MakeConstSpan(t.data, t.byte_length)};
+    if (t.name == "norm.weight") {
+      for (uint64_t i = 0; i < t.num_elements(); ++i) {
+        norm.push_back(kernels::F32ToBf16(t.f32()[i]));
+      }
+      out.dtype = DType::kBF16;
+      out.bytes = absl::MakeConstSpan(
+          reinterpret_cast<const uint8_t*>(norm.data()), norm.size() * 2);
+    }
+    contents.tensors.push_back(out);
+  }
+  const std::string path = testing::TempDir() + "/bf16_norm.wisp";
+  ASSERT_TRUE(WriteWispFile(path, contents).ok());
+  auto model = Model::Load(path);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE(model.status().message().find("'norm.weight' is bf16"),
+            std::string::npos)
+      << model.status();
+}
+
 // Training and evaluation run on f32 copies of the weights (exactly widened),
 // so a bf16 model evaluates like its widened twin.
 TEST_F(Bf16ModelTest, TrainingAndEvaluationWidenTheWeights) {
