@@ -1,14 +1,23 @@
-// Attention of one query head over a KV cache, the inner loop of decoding.
-#include <stddef.h>
+// The fused attention forward pass (attention.h): key tiles in the outer
+// loop, the query rows of the block in the inner one, so each tile of keys
+// and values is read from the cache once per block; an online softmax keeps
+// per row the running maximum, the running sum (as vector lanes) and the
+// output (rescaled in place when the maximum grows).
+#include "src/kernels/attention.h"
 
-#include "src/kernels/ops.h"
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 // clang-format off
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/kernels/attention.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // Must follow foreach_target.h, which re-includes this file per target.
+#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "src/kernels/attention_tile-inl.h"
 #include "src/kernels/vector_ops-inl.h"
 // clang-format on
 
@@ -16,37 +25,102 @@ HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-void AttentionQueryImpl(const float* q, const float* keys, const float* values,
-                        size_t n_keys, size_t head_dim, size_t kv_stride,
-                        float scale, float* scores, float* out) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
-  for (size_t j = 0; j < n_keys; ++j) {
-    scores[j] = scale * DotVec(d, q, keys + j * kv_stride, head_dim);
-  }
-  SoftmaxVec(d, scores, n_keys);
+template <class D>
+void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
+                 float* HWY_RESTRICT scratch) {
+  const KeyTag dk;
+  const size_t NK = hn::Lanes(dk);
+  constexpr size_t kTile = kAttentionKeyTile;
+  const size_t hd = h.head_dim, group = h.group;
+  const size_t rows = h.n_queries * group;
+  // Scratch: the key tile, one row's probabilities, per row the running
+  // maximum and the running sum's lanes (AttentionForwardScratch).
+  float* HWY_RESTRICT key_tile = scratch;
+  float* HWY_RESTRICT p = key_tile + hd * kTile;
+  float* HWY_RESTRICT max = p + kTile;
+  float* HWY_RESTRICT sums = max + rows;
 
-  // out is accumulated in place one value row at a time: head_dim is small
-  // (64-128), so out stays in L1 while the value rows stream past.
-  size_t i = 0;
-  for (; i + N <= head_dim; i += N) hn::StoreU(hn::Zero(d), d, out + i);
-  for (; i < head_dim; ++i) out[i] = 0.0f;
-  for (size_t j = 0; j < n_keys; ++j) {
-    const float* HWY_RESTRICT v = values + j * kv_stride;
-    const auto p = hn::Set(d, scores[j]);
-    i = 0;
-    for (; i + N <= head_dim; i += N) {
-      hn::StoreU(hn::MulAdd(p, hn::LoadU(d, v + i), hn::LoadU(d, out + i)), d,
-                 out + i);
-    }
-    if (i < head_dim) {
-      const size_t count = head_dim - i;
-      StoreTail(
-          d,
-          hn::MulAdd(p, LoadTail(d, v + i, count), LoadTail(d, out + i, count)),
-          out + i, count);
+  const size_t max_keys = MaxVisible(h);
+  for (size_t r = 0; r < rows; ++r) {
+    max[r] = -INFINITY;
+    memset(sums + r * kTile, 0, kTile * sizeof(float));
+    float* out = h.out + (r / group) * h.out_stride + (r % group) * hd;
+    memset(out, 0, hd * sizeof(float));
+  }
+
+  for (size_t j0 = 0; j0 < max_keys; j0 += kTile) {
+    const size_t count = max_keys - j0 < kTile ? max_keys - j0 : kTile;
+    LoadTransposedTile(h.keys + j0 * h.kv_stride, h.kv_stride, count, hd,
+                       key_tile);
+    const float* HWY_RESTRICT value_rows = h.values + j0 * h.kv_stride;
+    for (size_t i = 0; i < h.n_queries; ++i) {
+      const size_t valid = VisibleInTile(h, i, j0, count);
+      if (valid == 0) continue;
+      for (size_t g = 0; g < group; ++g) {
+        const size_t r = i * group + g;
+        const float* HWY_RESTRICT q = h.q + i * h.q_stride + g * hd;
+        float* HWY_RESTRICT out = h.out + i * h.out_stride + g * hd;
+        float* HWY_RESTRICT sum = sums + r * kTile;
+        TileScores(q, key_tile, hd, h.scale, valid, p);
+        auto tile_max_v = hn::LoadU(dk, p);
+        for (size_t c = NK; c < kTile; c += NK) {
+          tile_max_v = hn::Max(tile_max_v, hn::LoadU(dk, p + c));
+        }
+        const float tile_max = hn::GetLane(hn::MaxOfLanes(dk, tile_max_v));
+        if (tile_max > max[r]) {
+          // Rows start at zero, so the first rescale (by exp(-inf) = 0)
+          // changes nothing and needs no special case beyond skipping it.
+          if (max[r] != -INFINITY) {
+            const float alpha = expf(max[r] - tile_max);
+            const auto alpha_v = hn::Set(dk, alpha);
+            for (size_t c = 0; c < kTile; c += NK) {
+              hn::StoreU(hn::Mul(hn::LoadU(dk, sum + c), alpha_v), dk, sum + c);
+            }
+            const auto alpha_d = hn::Set(d, alpha);
+            const size_t N = hn::Lanes(d);
+            for (size_t k = 0; k < hd; k += N) {
+              const size_t part = hd - k < N ? hd - k : N;
+              StorePart(d, hn::Mul(LoadPart(d, out + k, part), alpha_d),
+                        out + k, part);
+            }
+          }
+          max[r] = tile_max;
+        }
+        const auto max_v = hn::Set(dk, max[r]);
+        for (size_t c = 0; c < kTile; c += NK) {
+          const auto e = hn::Exp(dk, hn::Sub(hn::LoadU(dk, p + c), max_v));
+          hn::StoreU(e, dk, p + c);
+          hn::StoreU(hn::Add(hn::LoadU(dk, sum + c), e), dk, sum + c);
+        }
+        AccumulateRows(d, p, value_rows, h.kv_stride, valid, hd, out);
+      }
     }
   }
+
+  const size_t N = hn::Lanes(d);
+  for (size_t r = 0; r < rows; ++r) {
+    float* HWY_RESTRICT out =
+        h.out + (r / group) * h.out_stride + (r % group) * hd;
+    auto total_v = hn::LoadU(dk, sums + r * kTile);
+    for (size_t c = NK; c < kTile; c += NK) {
+      total_v = hn::Add(total_v, hn::LoadU(dk, sums + r * kTile + c));
+    }
+    const float total = SumLanes(dk, total_v);
+    if (lse != nullptr) lse[r] = max[r] + logf(total);
+    if (max[r] == -INFINITY) continue;  // no keys: the row stays zero
+    const auto inv = hn::Set(d, 1.0f / total);
+    for (size_t k = 0; k < hd; k += N) {
+      const size_t part = hd - k < N ? hd - k : N;
+      StorePart(d, hn::Mul(LoadPart(d, out + k, part), inv), out + k, part);
+    }
+  }
+}
+
+void AttentionHeadForwardImpl(const AttentionHead& head, float* lse,
+                              float* scratch) {
+  if (head.n_queries == 0 || head.head_dim == 0) return;
+  WithRowTag(head.head_dim,
+             [&](auto d) { ForwardRows(d, head, lse, scratch); });
 }
 
 }  // namespace wisp::kernels::HWY_NAMESPACE
@@ -55,13 +129,11 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace wisp::kernels {
 
-HWY_EXPORT(AttentionQueryImpl);
+HWY_EXPORT(AttentionHeadForwardImpl);
 
-void AttentionQuery(const float* q, const float* keys, const float* values,
-                    size_t n_keys, size_t head_dim, size_t kv_stride,
-                    float scale, float* scores, float* out) {
-  HWY_DYNAMIC_DISPATCH(AttentionQueryImpl)
-  (q, keys, values, n_keys, head_dim, kv_stride, scale, scores, out);
+void AttentionHeadForward(const AttentionHead& head, float* lse,
+                          float* scratch) {
+  HWY_DYNAMIC_DISPATCH(AttentionHeadForwardImpl)(head, lse, scratch);
 }
 
 }  // namespace wisp::kernels

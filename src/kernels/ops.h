@@ -58,14 +58,6 @@ float Dot(const float* a, const float* b, size_t n);
 void RopePairs(float* x, size_t num_heads, size_t head_dim, const float* cos,
                const float* sin);
 
-// Scaled dot-product attention of one query head against n_keys cached
-// positions: scores[j] = scale * dot(q, keys + j * kv_stride), softmax over j,
-// out = sum_j p[j] * (values + j * kv_stride). `scores` is caller scratch of
-// n_keys floats (left holding the probabilities). q and out are head_dim long.
-void AttentionQuery(const float* q, const float* keys, const float* values,
-                    size_t n_keys, size_t head_dim, size_t kv_stride,
-                    float scale, float* scores, float* out);
-
 // Name of the Highway target chosen at run time (e.g. "AVX3"), for logs and
 // benchmarks.
 const char* ActiveTargetName();

@@ -39,25 +39,6 @@ HWY_INLINE void ForEachVector(D d, size_t n, const Op& op) {
   if (i < n) op(i, n - i);
 }
 
-template <class D>
-HWY_INLINE hn::VFromD<D> LoadPart(D d, const float* HWY_RESTRICT p,
-                                  size_t count) {
-  // MaxLanes == 1 (the scalar target) never has a partial vector; saying so
-  // keeps the compiler from warning about LoadTail's buffer.
-  if (hn::MaxLanes(d) == 1 || count == hn::Lanes(d)) return hn::LoadU(d, p);
-  return LoadTail(d, p, count);
-}
-
-template <class D>
-HWY_INLINE void StorePart(D d, hn::VFromD<D> v, float* HWY_RESTRICT p,
-                          size_t count) {
-  if (hn::MaxLanes(d) == 1 || count == hn::Lanes(d)) {
-    hn::StoreU(v, d, p);
-  } else {
-    StoreTail(d, v, p, count);
-  }
-}
-
 void TransposeImpl(const float* a, float* at, size_t rows, size_t cols) {
   // 32 x 32 blocks (4 KiB of a and of at) stay in L1 while each cache line
   // is read or written once; inside a block TransposeInto moves 4 x 4 tiles
@@ -181,116 +162,6 @@ void SwiGLUBackwardImpl(const float* dh, const float* gate, const float* up,
   });
 }
 
-// The backward of one query with vectors of tag D, which must not be wider
-// than needed: a head of 8 floats runs 8-wide on AVX-512 rather than masked.
-template <class D>
-HWY_INLINE void AttentionQueryBackwardVec(
-    D d, const float* HWY_RESTRICT dout, const float* HWY_RESTRICT q,
-    const float* HWY_RESTRICT keys, const float* HWY_RESTRICT values,
-    const float* HWY_RESTRICT p, size_t n_keys, size_t head_dim,
-    size_t kv_stride, float scale, float* HWY_RESTRICT dp,
-    float* HWY_RESTRICT dq, float* HWY_RESTRICT dkeys,
-    float* HWY_RESTRICT dvalues) {
-  const size_t N = hn::Lanes(d);
-  // dp_j = dout . v_j and dv_j += p_j dout in one pass over each value row.
-  for (size_t j = 0; j < n_keys; ++j) {
-    const float* HWY_RESTRICT v = values + j * kv_stride;
-    float* HWY_RESTRICT dv = dvalues + j * kv_stride;
-    const auto pj = hn::Set(d, p[j]);
-    auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
-    size_t i = 0;
-    for (; i + 2 * N <= head_dim; i += 2 * N) {
-      const auto o0 = hn::LoadU(d, dout + i), o1 = hn::LoadU(d, dout + i + N);
-      acc0 = hn::MulAdd(o0, hn::LoadU(d, v + i), acc0);
-      acc1 = hn::MulAdd(o1, hn::LoadU(d, v + i + N), acc1);
-      hn::StoreU(hn::MulAdd(pj, o0, hn::LoadU(d, dv + i)), d, dv + i);
-      hn::StoreU(hn::MulAdd(pj, o1, hn::LoadU(d, dv + i + N)), d, dv + i + N);
-    }
-    for (; i < head_dim; i += N) {
-      const size_t count = head_dim - i < N ? head_dim - i : N;
-      const auto o = LoadPart(d, dout + i, count);
-      acc0 = hn::MulAdd(o, LoadPart(d, v + i, count), acc0);
-      StorePart(d, hn::MulAdd(pj, o, LoadPart(d, dv + i, count)), dv + i,
-                count);
-    }
-    dp[j] = SumLanes(d, hn::Add(acc0, acc1));
-  }
-  // dp becomes ds_j = p_j (dp_j - weighted) scale.
-  const float weighted = DotVec(DF(), p, dp, n_keys);
-  const auto weighted_v = hn::Set(d, weighted), scale_v = hn::Set(d, scale);
-  ForEachVector(d, n_keys, [&](size_t j, size_t count) {
-    const auto diff = hn::Sub(LoadPart(d, dp + j, count), weighted_v);
-    StorePart(d, hn::Mul(hn::Mul(LoadPart(d, p + j, count), diff), scale_v),
-              dp + j, count);
-  });
-  // dq += sum_j ds_j k_j and dk_j += ds_j q. dq is summed over the keys in
-  // registers, a slice of head_dim at a time: accumulating it in memory key
-  // by key would chain every update through a store and a reload.
-  size_t i = 0;
-  for (; i + 4 * N <= head_dim; i += 4 * N) {
-    const auto q0 = hn::LoadU(d, q + i), q1 = hn::LoadU(d, q + i + N);
-    const auto q2 = hn::LoadU(d, q + i + 2 * N);
-    const auto q3 = hn::LoadU(d, q + i + 3 * N);
-    auto a0 = hn::LoadU(d, dq + i), a1 = hn::LoadU(d, dq + i + N);
-    auto a2 = hn::LoadU(d, dq + i + 2 * N), a3 = hn::LoadU(d, dq + i + 3 * N);
-    for (size_t j = 0; j < n_keys; ++j) {
-      const auto ds = hn::Set(d, dp[j]);
-      const float* HWY_RESTRICT k = keys + j * kv_stride + i;
-      float* HWY_RESTRICT dk = dkeys + j * kv_stride + i;
-      a0 = hn::MulAdd(ds, hn::LoadU(d, k), a0);
-      a1 = hn::MulAdd(ds, hn::LoadU(d, k + N), a1);
-      a2 = hn::MulAdd(ds, hn::LoadU(d, k + 2 * N), a2);
-      a3 = hn::MulAdd(ds, hn::LoadU(d, k + 3 * N), a3);
-      hn::StoreU(hn::MulAdd(ds, q0, hn::LoadU(d, dk)), d, dk);
-      hn::StoreU(hn::MulAdd(ds, q1, hn::LoadU(d, dk + N)), d, dk + N);
-      hn::StoreU(hn::MulAdd(ds, q2, hn::LoadU(d, dk + 2 * N)), d, dk + 2 * N);
-      hn::StoreU(hn::MulAdd(ds, q3, hn::LoadU(d, dk + 3 * N)), d, dk + 3 * N);
-    }
-    hn::StoreU(a0, d, dq + i);
-    hn::StoreU(a1, d, dq + i + N);
-    hn::StoreU(a2, d, dq + i + 2 * N);
-    hn::StoreU(a3, d, dq + i + 3 * N);
-  }
-  // The last slices one vector at a time, with even and odd keys in separate
-  // accumulators so that consecutive multiply-adds do not wait on each other.
-  for (; i < head_dim; i += N) {
-    const size_t count = head_dim - i < N ? head_dim - i : N;
-    const auto qv = LoadPart(d, q + i, count);
-    auto even = LoadPart(d, dq + i, count), odd = hn::Zero(d);
-    // Adds ds_j k_j[i, i + count) to *acc and ds_j q to dk_j there.
-    const auto key_step = [&](size_t j, hn::VFromD<D>* acc) {
-      const auto ds = hn::Set(d, dp[j]);
-      const float* HWY_RESTRICT k = keys + j * kv_stride + i;
-      float* HWY_RESTRICT dk = dkeys + j * kv_stride + i;
-      *acc = hn::MulAdd(ds, LoadPart(d, k, count), *acc);
-      StorePart(d, hn::MulAdd(ds, qv, LoadPart(d, dk, count)), dk, count);
-    };
-    size_t j = 0;
-    for (; j + 2 <= n_keys; j += 2) {
-      key_step(j, &even);
-      key_step(j + 1, &odd);
-    }
-    if (j < n_keys) key_step(j, &even);
-    StorePart(d, hn::Add(even, odd), dq + i, count);
-  }
-}
-
-void AttentionQueryBackwardImpl(const float* dout, const float* q,
-                                const float* keys, const float* values,
-                                const float* p, size_t n_keys, size_t head_dim,
-                                size_t kv_stride, float scale, float* dp,
-                                float* dq, float* dkeys, float* dvalues) {
-  const DF d;
-  const hn::CappedTag<float, 8> d8;
-  if (head_dim < hn::Lanes(d) && hn::Lanes(d8) < hn::Lanes(d)) {
-    AttentionQueryBackwardVec(d8, dout, q, keys, values, p, n_keys, head_dim,
-                              kv_stride, scale, dp, dq, dkeys, dvalues);
-  } else {
-    AttentionQueryBackwardVec(d, dout, q, keys, values, p, n_keys, head_dim,
-                              kv_stride, scale, dp, dq, dkeys, dvalues);
-  }
-}
-
 // exp(x) for x <= 0, except that NaN stays NaN: Highway's Exp returns 0 for
 // it, which would hide a diverged model from the trainer's finiteness check.
 template <class D>
@@ -303,12 +174,13 @@ HWY_INLINE hn::VFromD<D> ExpKeepNaN(D d, hn::VFromD<D> x) {
 // the rounding error of the sum does not grow with the vocabulary.
 constexpr size_t kSumBlock = 256;
 
-// Writes e_i = exp(logits_i - max) to out (unless it is null) and returns
+// Writes e_i = exp(logits_i - max) to out (unless it is null; it may be
+// logits itself: each element is read before it is written) and returns
 // sum_i e_i; *max_out receives the maximum logit. exp of anything more than
 // 104 below the maximum is exactly 0, so huge logits cannot overflow.
 template <class D>
-HWY_INLINE double SumExp(D d, const float* HWY_RESTRICT logits, size_t vocab,
-                         float* HWY_RESTRICT out, float* max_out) {
+HWY_INLINE double SumExp(D d, const float* logits, size_t vocab, float* out,
+                         float* max_out) {
   const size_t N = hn::Lanes(d);
   auto max_v = hn::Set(d, -hwy::HighestValue<float>());
   size_t i = 0;
@@ -362,6 +234,8 @@ float CrossEntropyForwardBackwardImpl(const float* logits, int32_t target,
                                       size_t vocab, float grad_scale,
                                       float* dlogits) {
   const DF d;
+  // Read before dlogits, which may be the same array, overwrites it.
+  const float target_logit = logits[target];
   float max;
   const double total = SumExp(d, logits, vocab, dlogits, &max);
   const auto factor = hn::Set(d, static_cast<float>(1.0 / total) * grad_scale);
@@ -370,7 +244,7 @@ float CrossEntropyForwardBackwardImpl(const float* logits, int32_t target,
               count);
   });
   dlogits[target] -= grad_scale;
-  return CrossEntropyLoss(total, max, logits[target]);
+  return CrossEntropyLoss(total, max, target_logit);
 }
 
 float CrossEntropyImpl(const float* logits, int32_t target, size_t vocab) {
@@ -453,7 +327,6 @@ HWY_EXPORT(TransposeImpl);
 HWY_EXPORT(RmsNormForwardImpl);
 HWY_EXPORT(RmsNormBackwardImpl);
 HWY_EXPORT(SwiGLUBackwardImpl);
-HWY_EXPORT(AttentionQueryBackwardImpl);
 HWY_EXPORT(CrossEntropyForwardBackwardImpl);
 HWY_EXPORT(CrossEntropyImpl);
 HWY_EXPORT(AdamWUpdateImpl);
@@ -478,16 +351,6 @@ void RmsNormBackward(const float* dy, const float* x, const float* weight,
 void SwiGLUBackward(const float* dh, const float* gate, const float* up,
                     float* dgate, float* dup, size_t n) {
   HWY_DYNAMIC_DISPATCH(SwiGLUBackwardImpl)(dh, gate, up, dgate, dup, n);
-}
-
-void AttentionQueryBackward(const float* dout, const float* q,
-                            const float* keys, const float* values,
-                            const float* p, size_t n_keys, size_t head_dim,
-                            size_t kv_stride, float scale, float* dp, float* dq,
-                            float* dkeys, float* dvalues) {
-  HWY_DYNAMIC_DISPATCH(AttentionQueryBackwardImpl)
-  (dout, q, keys, values, p, n_keys, head_dim, kv_stride, scale, dp, dq, dkeys,
-   dvalues);
 }
 
 float CrossEntropyForwardBackward(const float* logits, int32_t target,

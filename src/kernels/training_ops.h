@@ -26,19 +26,11 @@ void RmsNormBackward(const float* dy, const float* x, const float* weight,
 void SwiGLUBackward(const float* dh, const float* gate, const float* up,
                     float* dgate, float* dup, size_t n);
 
-// Backward of one attention query (AttentionQuery in ops.h) whose softmax
-// probabilities p[0, n_keys) were kept: given dout, accumulates
-//   dq += scale * sum_j ds_j k_j,  dk_j += scale * ds_j q,  dv_j += p_j dout
-// with ds_j = p_j (dout.v_j - sum_i p_i dout.v_i). `dp` is scratch of n_keys.
-void AttentionQueryBackward(const float* dout, const float* q,
-                            const float* keys, const float* values,
-                            const float* p, size_t n_keys, size_t head_dim,
-                            size_t kv_stride, float scale, float* dp, float* dq,
-                            float* dkeys, float* dvalues);
-
 // Softmax cross-entropy of one row of logits against `target`: returns the
 // loss (logsumexp - logit[target]) and writes dlogits = (softmax - onehot) *
-// grad_scale. Numerically stable for any logits.
+// grad_scale, in one call without a probability buffer. dlogits may be logits
+// itself (the gradient then replaces the logits). Numerically stable for any
+// logits.
 float CrossEntropyForwardBackward(const float* logits, int32_t target,
                                   size_t vocab, float grad_scale,
                                   float* dlogits);

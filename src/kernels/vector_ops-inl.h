@@ -57,6 +57,27 @@ HWY_INLINE void StoreTail(D d, hn::VFromD<D> v, float* HWY_RESTRICT p,
 #endif
 }
 
+// Loads p[0, count) for count <= Lanes(d): a full vector or a tail.
+template <class D>
+HWY_INLINE hn::VFromD<D> LoadPart(D d, const float* HWY_RESTRICT p,
+                                  size_t count) {
+  // MaxLanes == 1 (the scalar target) never has a partial vector; saying so
+  // keeps the compiler from warning about LoadTail's buffer.
+  if (hn::MaxLanes(d) == 1 || count == hn::Lanes(d)) return hn::LoadU(d, p);
+  return LoadTail(d, p, count);
+}
+
+// Stores the first count <= Lanes(d) lanes of v to p[0, count).
+template <class D>
+HWY_INLINE void StorePart(D d, hn::VFromD<D> v, float* HWY_RESTRICT p,
+                          size_t count) {
+  if (hn::MaxLanes(d) == 1 || count == hn::Lanes(d)) {
+    hn::StoreU(v, d, p);
+  } else {
+    StoreTail(d, v, p, count);
+  }
+}
+
 template <class D>
 HWY_INLINE float SumLanes(D d, hn::VFromD<D> v) {
   return hn::GetLane(hn::SumOfLanes(d, v));

@@ -1,19 +1,31 @@
 #include "src/model/forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "src/kernels/attention.h"
 #include "src/kernels/ops.h"
 #include "src/model/blocks.h"
 
 namespace wisp {
+namespace {
+
+// Queries per attention task: a block shares each key and value tile it
+// loads; blocks of 16 still leave prompts of a few dozen tokens enough tasks
+// to spread over the pool.
+constexpr size_t kQueryBlock = 16;
+
+}  // namespace
 
 void ForwardScratch::Reserve(const ModelConfig& c, size_t max_tokens,
                              size_t num_threads) {
-  if (max_tokens <= max_tokens_ &&
-      scores_.size() >= num_threads * c.max_seq_len) {
-    return;
+  attention_per_thread_ = kernels::AttentionForwardScratch(
+      c.head_dim(), kQueryBlock * (c.n_heads / c.n_kv_heads));
+  if (attention_.size() < num_threads * attention_per_thread_) {
+    attention_.resize(num_threads * attention_per_thread_);
   }
+  if (max_tokens <= max_tokens_) return;
   max_tokens_ = max_tokens;
   x_.resize(max_tokens * c.dim);
   xb_.resize(max_tokens * c.dim);
@@ -23,33 +35,48 @@ void ForwardScratch::Reserve(const ModelConfig& c, size_t max_tokens,
   hb2_.resize(max_tokens * c.hidden_dim);
   head_.resize(3 * max_tokens * c.dim);
   positions_.resize(max_tokens);
-  scores_.resize(num_threads * c.max_seq_len);
 }
 
 namespace {
 
-// Attention for tokens [0, n) at positions start_pos + i: every (token,
-// head) pair is independent, so they are spread over the pool.
+// Attention for tokens [0, n) at positions start_pos + i. Tasks are (KV head,
+// block of queries) pairs, each writing its own rows of `out`; the blocks do
+// not depend on the thread count, so neither do the results.
 void Attention(const ModelConfig& c, const float* q, const float* keys,
                const float* values, size_t n, size_t start_pos,
-               size_t prefix_len, ThreadPool* pool, float* scores, float* out) {
+               size_t prefix_len, ThreadPool* pool, float* scratch,
+               size_t scratch_per_thread, float* out) {
   const size_t head_dim = c.head_dim(), kv_dim = c.kv_dim();
   const size_t group = c.n_heads / c.n_kv_heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const size_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
   auto attend = [&](size_t task, size_t thread) {
-    const size_t i = task / c.n_heads, h = task % c.n_heads;
-    const size_t kv_offset = (h / group) * head_dim;
-    const size_t n_keys =
-        VisibleKeys(c.mask, start_pos + i, start_pos + n, prefix_len);
-    kernels::AttentionQuery(q + i * c.dim + h * head_dim, keys + kv_offset,
-                            values + kv_offset, n_keys, head_dim, kv_dim, scale,
-                            scores + thread * c.max_seq_len,
-                            out + i * c.dim + h * head_dim);
+    const size_t kv_head = task / blocks, i0 = (task % blocks) * kQueryBlock;
+    const size_t count = std::min(kQueryBlock, n - i0);
+    uint32_t visible[kQueryBlock];
+    for (size_t i = 0; i < count; ++i) {
+      visible[i] = static_cast<uint32_t>(
+          VisibleKeys(c.mask, start_pos + i0 + i, start_pos + n, prefix_len));
+    }
+    kernels::AttentionHead head;
+    head.q = q + i0 * c.dim + kv_head * group * head_dim;
+    head.q_stride = c.dim;
+    head.n_queries = count;
+    head.group = group;
+    head.keys = keys + kv_head * head_dim;
+    head.values = values + kv_head * head_dim;
+    head.kv_stride = kv_dim;
+    head.visible = visible;
+    head.head_dim = head_dim;
+    head.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    head.out = out + i0 * c.dim + kv_head * group * head_dim;
+    head.out_stride = c.dim;
+    kernels::AttentionHeadForward(head, nullptr,
+                                  scratch + thread * scratch_per_thread);
   };
-  const size_t tasks = n * c.n_heads;
+  const size_t tasks = c.n_kv_heads * blocks;
   if (pool) {
-    // Contiguous ranges, one per thread: a (token, head) pair of a small
-    // model is far less work than claiming it from a shared counter.
+    // Contiguous ranges, one per thread: claiming each small task from the
+    // pool's shared counter would cost more than a decode step's attention.
     pool->ParallelFor(tasks, 1, [&](size_t begin, size_t end, size_t thread) {
       for (size_t t = begin; t < end; ++t) attend(t, thread);
     });
@@ -109,7 +136,8 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
       }
     }
     Attention(c, q, cache.keys + layer_offset, cache.values + layer_offset, n,
-              start_pos, prefix_len, pool, s->scores_.data(), att);
+              start_pos, prefix_len, pool, s->attention_.data(),
+              s->attention_per_thread_, att);
     Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, n, dim, dim, pool);
     kernels::AddInPlace(x, xb, n * dim);
     if (post_norm) {

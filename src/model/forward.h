@@ -35,7 +35,10 @@ class ForwardScratch {
                            size_t, size_t, size_t, ThreadPool*, ForwardScratch*,
                            float*, bool);
   size_t max_tokens_ = 0;
-  std::vector<float> x_, xb_, q_, att_, hb_, hb2_, head_, scores_;
+  std::vector<float> x_, xb_, q_, att_, hb_, hb2_, head_;
+  // Attention kernel scratch, one slice per pool thread.
+  std::vector<float> attention_;
+  size_t attention_per_thread_ = 0;
   std::vector<int32_t> positions_;
 };
 

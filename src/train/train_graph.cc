@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "src/kernels/attention.h"
 #include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
@@ -30,6 +31,14 @@ void RunTasks(ThreadPool* pool, size_t tasks, const Fn& fn) {
   } else {
     for (size_t t = 0; t < tasks; ++t) fn(t, 0);
   }
+}
+
+// y += x over n floats in chunks on the pool: each sum is one rounding, so
+// the split cannot change the result.
+void AddParallel(float* y, const float* x, size_t n, ThreadPool* pool) {
+  ParallelRows(pool, n, 1 << 14, [&](size_t begin, size_t end) {
+    kernels::AddInPlace(y + begin, x + begin, end - begin);
+  });
 }
 
 kernels::GeluKind GeluOf(const ModelConfig& c) {
@@ -60,7 +69,8 @@ void TrainGraph::Reserve(size_t batch, size_t seq) {
   for (auto* v : {&k_, &v_}) size(v, L * rows * kv);
   for (auto* v : {&gate_, &hidden_}) size(v, L * rows * H);
   size(&up_, c.mlp == MlpKind::kSwiGLU ? L * rows * H : 0);
-  size(&probs_, L * batch * c.n_heads * seq * seq);
+  size(&lse_, L * rows * c.n_heads);
+  visible_.assign(rows, 0);
   size(&emb_in_, c.embedding_norm ? rows * D : 0);
   for (auto* v : {&emb_mean_, &emb_rstd_}) size(v, c.embedding_norm ? rows : 0);
   size(&final_out_, c.final_norm ? rows * D : 0);
@@ -76,8 +86,8 @@ void TrainGraph::Reserve(size_t batch, size_t seq) {
   }
   for (auto* v : {&dk_, &dv_}) size(v, rows * kv);
   for (auto* v : {&dhidden_, &dgate_, &dup_}) size(v, rows * H);
-  size(&dlogits_, rows * V);
-  size(&dp_, seq * c.n_kv_heads * batch);
+  size(&gathered_, rows * D);
+  head_rows_.reserve(rows);
 }
 
 size_t TrainGraph::KeysFor(const TrainBatch& b, size_t seq_index,
@@ -93,81 +103,118 @@ size_t TrainGraph::KeysFor(const TrainBatch& b, size_t seq_index,
 }
 
 void TrainGraph::Rope(float* x, size_t rows, size_t seq, size_t heads,
-                      bool inverse) {
-  const size_t head_dim = model_.config().head_dim();
+                      bool inverse, ThreadPool* pool) {
+  const size_t head_dim = model_.config().head_dim(), half = head_dim / 2;
   const size_t stride = heads * head_dim;
-  std::vector<float>& negated = negated_sin_;
-  negated.resize(head_dim / 2);
-  for (size_t r = 0; r < rows; ++r) {
-    const size_t pos = r % seq;
-    const float* sin = model_.rope_sin(pos);
-    if (inverse) {
-      // The rotation's inverse is the rotation by the opposite angle.
-      for (size_t i = 0; i < negated.size(); ++i) negated[i] = -sin[i];
-      sin = negated.data();
+  if (inverse && negated_sin_.size() < seq * half) {
+    // The rotation's inverse is the rotation by the opposite angle.
+    negated_sin_.resize(seq * half);
+    for (size_t pos = 0; pos < seq; ++pos) {
+      const float* sin = model_.rope_sin(pos);
+      for (size_t i = 0; i < half; ++i) negated_sin_[pos * half + i] = -sin[i];
     }
-    kernels::RopePairs(x + r * stride, heads, head_dim, model_.rope_cos(pos),
-                       sin);
   }
-}
-
-void TrainGraph::Attention(size_t l, const TrainBatch& batch,
-                           ThreadPool* pool) {
-  const ModelConfig& c = model_.config();
-  const size_t B = batch.batch, T = batch.seq, rows = B * T;
-  const size_t D = c.dim, kv = c.kv_dim(), hd = c.head_dim(), H = c.n_heads;
-  const size_t group = H / c.n_kv_heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const float* q = q_.data() + l * rows * D;
-  const float* k = k_.data() + l * rows * kv;
-  const float* v = v_.data() + l * rows * kv;
-  float* probs = probs_.data() + l * B * H * T * T;
-  float* out = att_.data() + l * rows * D;
-  // Contiguous ranges of (sequence, head, position) tasks, one per thread:
-  // one query of a small model is far less work than a claim on the pool's
-  // shared counter.
-  ParallelRows(pool, B * H * T, 1, [&](size_t begin, size_t end) {
-    for (size_t task = begin; task < end; ++task) {
-      const size_t b = task / (H * T), h = (task / T) % H, t = task % T;
-      const size_t kv_offset = b * T * kv + (h / group) * hd;
-      kernels::AttentionQuery(q + (b * T + t) * D + h * hd, k + kv_offset,
-                              v + kv_offset, KeysFor(batch, b, t), hd, kv,
-                              scale, probs + ((b * H + h) * T + t) * T,
-                              out + (b * T + t) * D + h * hd);
+  ParallelRows(pool, rows, 64, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      const size_t pos = r % seq;
+      const float* sin =
+          inverse ? negated_sin_.data() + pos * half : model_.rope_sin(pos);
+      kernels::RopePairs(x + r * stride, heads, head_dim, model_.rope_cos(pos),
+                         sin);
     }
   });
 }
 
-void TrainGraph::AttentionBackward(size_t l, const TrainBatch& batch,
-                                   ThreadPool* pool) {
+kernels::AttentionHead TrainGraph::AttentionHeadOf(size_t l, size_t b,
+                                                   size_t kv_head) {
   const ModelConfig& c = model_.config();
-  const size_t B = batch.batch, T = batch.seq, rows = B * T;
-  const size_t D = c.dim, kv = c.kv_dim(), hd = c.head_dim(), H = c.n_heads;
-  const size_t KVH = c.n_kv_heads, group = H / KVH;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const float* q = q_.data() + l * rows * D;
-  const float* k = k_.data() + l * rows * kv;
-  const float* v = v_.data() + l * rows * kv;
-  const float* probs = probs_.data() + l * B * H * T * T;
+  const size_t T = seq_, rows = batch_ * T;
+  const size_t D = c.dim, kv = c.kv_dim(), hd = c.head_dim();
+  const size_t group = c.n_heads / c.n_kv_heads;
+  kernels::AttentionHead head;
+  head.q = q_.data() + l * rows * D + b * T * D + kv_head * group * hd;
+  head.q_stride = D;
+  head.n_queries = T;
+  head.group = group;
+  head.keys = k_.data() + l * rows * kv + b * T * kv + kv_head * hd;
+  head.values = v_.data() + l * rows * kv + b * T * kv + kv_head * hd;
+  head.kv_stride = kv;
+  head.visible = visible_.data() + b * T;
+  head.head_dim = hd;
+  head.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  head.out = att_.data() + l * rows * D + b * T * D + kv_head * group * hd;
+  head.out_stride = D;
+  return head;
+}
+
+float* TrainGraph::LseOf(size_t l, size_t b, size_t kv_head) {
+  const ModelConfig& c = model_.config();
+  const size_t T = seq_;
+  return lse_.data() + ((l * batch_ + b) * c.n_kv_heads + kv_head) * T *
+                           (c.n_heads / c.n_kv_heads);
+}
+
+float* TrainGraph::AttentionScratch(ThreadPool* pool) {
+  const ModelConfig& c = model_.config();
+  const size_t group = c.n_heads / c.n_kv_heads;
+  attention_per_thread_ =
+      std::max(kernels::AttentionForwardScratch(c.head_dim(),
+                                                kAttentionQueryBlock * group),
+               kernels::AttentionBackwardScratch(c.head_dim(), seq_ * group));
+  const size_t threads = pool ? pool->num_threads() : 1;
+  if (attention_scratch_.size() < threads * attention_per_thread_) {
+    attention_scratch_.resize(threads * attention_per_thread_);
+  }
+  return attention_scratch_.data();
+}
+
+void TrainGraph::Attention(size_t l, ThreadPool* pool) {
+  const ModelConfig& c = model_.config();
+  const size_t KVH = c.n_kv_heads, group = c.n_heads / KVH;
+  const size_t blocks =
+      (seq_ + kAttentionQueryBlock - 1) / kAttentionQueryBlock;
+  float* scratch = AttentionScratch(pool);
+  // Tasks are (sequence, KV head, block of queries), in contiguous ranges,
+  // one per thread: each writes its own output rows and log-sum-exps.
+  auto attend = [&](size_t begin, size_t end, size_t thread) {
+    for (size_t task = begin; task < end; ++task) {
+      const size_t b = task / (KVH * blocks), kvh = (task / blocks) % KVH;
+      const size_t t0 = (task % blocks) * kAttentionQueryBlock;
+      kernels::AttentionHead head = AttentionHeadOf(l, b, kvh);
+      head.q += t0 * head.q_stride;
+      head.out += t0 * head.out_stride;
+      head.visible += t0;
+      head.n_queries = std::min(kAttentionQueryBlock, seq_ - t0);
+      kernels::AttentionHeadForward(head, LseOf(l, b, kvh) + t0 * group,
+                                    scratch + thread * attention_per_thread_);
+    }
+  };
+  const size_t tasks = batch_ * KVH * blocks;
+  if (pool) {
+    pool->ParallelFor(tasks, 1, attend);
+  } else {
+    attend(0, tasks, 0);
+  }
+}
+
+void TrainGraph::AttentionBackward(size_t l, ThreadPool* pool) {
+  const ModelConfig& c = model_.config();
+  const size_t KVH = c.n_kv_heads, T = seq_, D = c.dim, kv = c.kv_dim();
+  const size_t hd = c.head_dim(), group = c.n_heads / KVH;
+  float* scratch = AttentionScratch(pool);
   std::fill(dq_.begin(), dq_.end(), 0.0f);
   std::fill(dk_.begin(), dk_.end(), 0.0f);
   std::fill(dv_.begin(), dv_.end(), 0.0f);
   // One task per (sequence, KV head): it alone writes that head's dK and dV
   // rows and its query heads' dQ rows, so no two tasks touch the same memory.
-  RunTasks(pool, B * KVH, [&](size_t task, size_t) {
+  RunTasks(pool, batch_ * KVH, [&](size_t task, size_t thread) {
     const size_t b = task / KVH, kvh = task % KVH;
+    const size_t q_offset = b * T * D + kvh * group * hd;
     const size_t kv_offset = b * T * kv + kvh * hd;
-    float* dp = dp_.data() + task * T;
-    for (size_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-      for (size_t t = 0; t < T; ++t) {
-        const size_t row = (b * T + t) * D + h * hd;
-        kernels::AttentionQueryBackward(
-            datt_.data() + row, q + row, k + kv_offset, v + kv_offset,
-            probs + ((b * H + h) * T + t) * T, KeysFor(batch, b, t), hd, kv,
-            scale, dp, dq_.data() + row, dk_.data() + kv_offset,
-            dv_.data() + kv_offset);
-      }
-    }
+    kernels::AttentionHeadBackward(
+        AttentionHeadOf(l, b, kvh), LseOf(l, b, kvh), datt_.data() + q_offset,
+        dq_.data() + q_offset, dk_.data() + kv_offset, dv_.data() + kv_offset,
+        scratch + thread * attention_per_thread_);
   });
 }
 
@@ -176,21 +223,26 @@ void TrainGraph::MatMulBackward(const float* dy, const float* x, const float* w,
                                 float* dbias, size_t m, size_t k, size_t n,
                                 ThreadPool* pool) {
   // Both products go through the tuned forward GEMM on transposed operands:
-  // the transposes cost O(mn + nk + mk), the products O(mnk).
-  transposed_a_.resize(std::max(k * n, n * m));
-  transposed_b_.resize(k * m);
+  // the transposes cost O(mn + nk + mk), the products O(mnk). The three
+  // transposes are independent, so they run side by side on the pool (for a
+  // small model they take as long as the products).
+  transposed_w_.resize(k * n);
+  transposed_dy_.resize(n * m);
+  transposed_x_.resize(k * m);
   product_.resize(std::max(m * k, n * k));
+  RunTasks(pool, dx != nullptr ? 3 : 2, [&](size_t task, size_t) {
+    if (task == 0) kernels::Transpose(dy, transposed_dy_.data(), m, n);
+    if (task == 1) kernels::Transpose(x, transposed_x_.data(), m, k);
+    if (task == 2) kernels::Transpose(w, transposed_w_.data(), n, k);
+  });
   if (dx != nullptr) {
-    kernels::Transpose(w, transposed_a_.data(), n, k);  // [k, n]
     float* target = accumulate_dx ? product_.data() : dx;
-    kernels::MatMul(dy, transposed_a_.data(), nullptr, target, m, n, k, pool);
-    if (accumulate_dx) kernels::AddInPlace(dx, product_.data(), m * k);
+    kernels::MatMul(dy, transposed_w_.data(), nullptr, target, m, n, k, pool);
+    if (accumulate_dx) AddParallel(dx, product_.data(), m * k, pool);
   }
-  kernels::Transpose(dy, transposed_a_.data(), m, n);  // [n, m]
-  kernels::Transpose(x, transposed_b_.data(), m, k);   // [k, m]
-  kernels::MatMul(transposed_a_.data(), transposed_b_.data(), nullptr,
+  kernels::MatMul(transposed_dy_.data(), transposed_x_.data(), nullptr,
                   product_.data(), n, m, k, pool);
-  kernels::AddInPlace(dw, product_.data(), n * k);
+  AddParallel(dw, product_.data(), n * k, pool);
   if (dbias != nullptr) kernels::BiasBackward(dy, dbias, m, n);
 }
 
@@ -216,8 +268,14 @@ void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
   MatMulBackward(dout, hidden_.data() + l * rows * H, lw.w2, dhidden_.data(),
                  false, lg.w2, lg.w2_bias, rows, H, D, pool);
   if (c.mlp == MlpKind::kSwiGLU) {
-    kernels::SwiGLUBackward(dhidden_.data(), gate, up_.data() + l * rows * H,
-                            dgate_.data(), dup_.data(), rows * H);
+    // Element-wise, and independent of where a range is split.
+    const float* up = up_.data() + l * rows * H;
+    ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
+      const size_t offset = begin * H;
+      kernels::SwiGLUBackward(dhidden_.data() + offset, gate + offset,
+                              up + offset, dgate_.data() + offset,
+                              dup_.data() + offset, (end - begin) * H);
+    });
     MatMulBackward(dgate_.data(), in, lw.w1, dx, false, lg.w1, lg.w1_bias, rows,
                    D, H, pool);
     MatMulBackward(dup_.data(), in, lw.w3, dx, true, lg.w3, lg.w3_bias, rows, D,
@@ -231,14 +289,17 @@ void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
 }
 
 LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
-                            ThreadPool* pool) {
+                            ThreadPool* pool, float grad_scale) {
   Reserve(batch.batch, batch.seq);
   const ModelConfig& c = model_.config();
   const size_t B = batch.batch, T = batch.seq, rows = B * T;
   const size_t D = c.dim, kv = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
   const bool post = c.norm_position == NormPosition::kPost;
   const bool ln = c.norm == NormKind::kLayerNorm;
-  for (size_t i = 0; i < rows; ++i) positions_[i] = static_cast<int32_t>(i % T);
+  for (size_t i = 0; i < rows; ++i) {
+    positions_[i] = static_cast<int32_t>(i % T);
+    visible_[i] = static_cast<uint32_t>(KeysFor(batch, i / T, i % T));
+  }
   if (c.embedding_norm) {
     EmbedTokens(c, w, batch.inputs, positions_.data(), rows, emb_in_.data());
     ApplyNorm(c, w.embedding_norm, w.embedding_norm_bias, emb_in_.data(),
@@ -267,16 +328,16 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     kernels::MatMul(attn_in, lw.wk, lw.wk_bias, k, rows, D, kv, pool);
     kernels::MatMul(attn_in, lw.wv, lw.wv_bias, v, rows, D, kv, pool);
     if (c.positions == PositionKind::kRotary) {
-      Rope(q, rows, T, c.n_heads, false);
-      Rope(k, rows, T, c.n_kv_heads, false);
+      Rope(q, rows, T, c.n_heads, false, pool);
+      Rope(k, rows, T, c.n_kv_heads, false, pool);
     }
-    Attention(l, batch, pool);
+    Attention(l, pool);
     // sum1 = x + attention output: xmid for pre-norm, LN1's input for post.
     float* xmid = xmid_.data() + l * rows * D;
     float* sum1 = post ? s1_.data() + l * rows * D : xmid;
     kernels::MatMul(att_.data() + l * rows * D, lw.wo, lw.wo_bias, sum1, rows,
                     D, D, pool);
-    kernels::AddInPlace(sum1, x, rows * D);
+    AddParallel(sum1, x, rows * D, pool);
     const float* mlp_in = xmid;
     if (post) {
       ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, sum1, xmid, mean1,
@@ -292,11 +353,29 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     MlpForward(c, lw, mlp_in, rows, gate_.data() + l * rows * H,
                up_.empty() ? nullptr : up_.data() + l * rows * H,
                hidden_.data() + l * rows * H, sum2, pool);
-    kernels::AddInPlace(sum2, xmid, rows * D);
+    AddParallel(sum2, xmid, rows * D, pool);
     if (post) {
       ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2,
                 rows);
     }
+  }
+  // The head runs only on rows that carry a target (all of them for causal
+  // LM, ~15 % for masked LM): their last-layer outputs are gathered first.
+  head_rows_.clear();
+  for (size_t i = 0; i < rows; ++i) {
+    if (batch.targets[i] != kIgnoreTarget) {
+      head_rows_.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  const size_t n = head_rows_.size();
+  const float* last = residual_.data() + c.n_layers * rows * D;
+  head_in_ = last;
+  if (n < rows) {
+    for (size_t r = 0; r < n; ++r) {
+      std::memcpy(gathered_.data() + r * D, last + size_t{head_rows_[r]} * D,
+                  D * sizeof(float));
+    }
+    head_in_ = gathered_.data();
   }
   HeadBuffers head;
   head.final_out = final_out_.data();
@@ -307,71 +386,70 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
   head.mlm_out = mlm_out_.data();
   head.mlm_mean = mlm_mean_.empty() ? nullptr : mlm_mean_.data();
   head.mlm_rstd = mlm_rstd_.data();
-  classifier_in_ = HeadForward(c, w, residual_.data() + c.n_layers * rows * D,
-                               rows, head, logits_.data(), pool);
-  ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      const int32_t target = batch.targets[i];
-      losses_[i] =
-          target == kIgnoreTarget
-              ? 0.0f
-              : kernels::CrossEntropy(logits_.data() + i * V, target, V);
+  LossSum loss;
+  if (n == 0) return loss;
+  classifier_in_ = HeadForward(c, w, head_in_, n, head, logits_.data(), pool);
+  has_dlogits_ = grad_scale != 0.0f;
+  ParallelRows(pool, n, 16, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      float* logits = logits_.data() + r * V;
+      const int32_t target = batch.targets[head_rows_[r]];
+      // With a gradient to come, the loss and d loss / d logits in one pass,
+      // the gradient overwriting the logits.
+      losses_[r] = has_dlogits_ ? kernels::CrossEntropyForwardBackward(
+                                      logits, target, V, grad_scale, logits)
+                                : kernels::CrossEntropy(logits, target, V);
     }
   });
-  LossSum loss;
-  for (size_t i = 0; i < rows; ++i) {
-    if (batch.targets[i] == kIgnoreTarget) continue;
-    loss.sum += losses_[i];
-    ++loss.count;
-  }
+  for (size_t r = 0; r < n; ++r) loss.sum += losses_[r];
+  loss.count = n;
   return loss;
 }
 
 void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
-                          float grad_scale, ModelGradients* g,
-                          ThreadPool* pool) {
+                          ModelGradients* g, ThreadPool* pool) {
+  // No target rows, no gradient (and a Forward without grad_scale left none).
+  if (head_rows_.empty() || !has_dlogits_) return;
+  has_dlogits_ = false;
   const ModelConfig& c = model_.config();
   const size_t B = batch.batch, T = batch.seq, rows = B * T;
   const size_t D = c.dim, kv = c.kv_dim(), V = c.vocab_size;
   const bool post = c.norm_position == NormPosition::kPost;
   const bool ln = c.norm == NormKind::kLayerNorm;
-  ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      float* dlogits = dlogits_.data() + i * V;
-      const int32_t target = batch.targets[i];
-      if (target == kIgnoreTarget) {
-        std::fill(dlogits, dlogits + V, 0.0f);
-      } else {
-        kernels::CrossEntropyForwardBackward(logits_.data() + i * V, target, V,
-                                             grad_scale, dlogits);
-      }
-    }
-  });
-  // The head, from the classifier back to the last layer's output, whose
-  // gradient ends in dres_.
-  const float* last = residual_.data() + c.n_layers * rows * D;
-  MatMulBackward(dlogits_.data(), classifier_in_, w.output, dx_.data(), false,
-                 g->output, g->output_bias, rows, D, V, pool);
+  // The head, from the classifier back to the last layer's output, on the
+  // rows that carry a target; their gradient is scattered into dres_.
+  const size_t n = head_rows_.size();
+  MatMulBackward(logits_.data(), classifier_in_, w.output, dx_.data(), false,
+                 g->output, g->output_bias, n, D, V, pool);
   if (c.mlm_head) {
-    std::fill(dx2_.begin(), dx2_.end(), 0.0f);
+    std::fill(dx2_.begin(), dx2_.begin() + n * D, 0.0f);
     NormBackward(dx_.data(), mlm_act_.data(), w.mlm_norm,
                  mlm_mean_.empty() ? nullptr : mlm_mean_.data(),
                  mlm_rstd_.data(), dx2_.data(), g->mlm_norm, g->mlm_norm_bias,
-                 rows);
+                 n);
     kernels::GeluBackward(GeluOf(c), mlm_pre_.data(), dx2_.data(), dx2_.data(),
-                          rows * D);
-    const float* mlm_in = c.final_norm ? final_out_.data() : last;
+                          n * D);
+    const float* mlm_in = c.final_norm ? final_out_.data() : head_in_;
     MatMulBackward(dx2_.data(), mlm_in, w.mlm_dense, dx_.data(), false,
-                   g->mlm_dense, g->mlm_dense_bias, rows, D, D, pool);
+                   g->mlm_dense, g->mlm_dense_bias, n, D, D, pool);
   }
+  float* dhead = dx_.data();
   if (c.final_norm) {
-    std::fill(dres_.begin(), dres_.end(), 0.0f);
-    NormBackward(dx_.data(), last, w.final_norm,
+    std::fill(dx2_.begin(), dx2_.begin() + n * D, 0.0f);
+    NormBackward(dx_.data(), head_in_, w.final_norm,
                  final_mean_.empty() ? nullptr : final_mean_.data(),
-                 final_rstd_.data(), dres_.data(), g->final_norm,
-                 g->final_norm_bias, rows);
+                 final_rstd_.data(), dx2_.data(), g->final_norm,
+                 g->final_norm_bias, n);
+    dhead = dx2_.data();
+  }
+  if (n == rows) {
+    std::copy(dhead, dhead + rows * D, dres_.begin());
   } else {
-    std::copy(dx_.begin(), dx_.end(), dres_.begin());
+    std::fill(dres_.begin(), dres_.end(), 0.0f);
+    for (size_t r = 0; r < n; ++r) {
+      std::memcpy(dres_.data() + size_t{head_rows_[r]} * D, dhead + r * D,
+                  D * sizeof(float));
+    }
   }
 
   for (size_t l = c.n_layers; l-- > 0;) {
@@ -390,7 +468,7 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
       NormBackward(dres_.data(), s2_.data() + l * rows * D, lw.ffn_norm, mean2,
                    rstd2, dxmid_.data(), lg.ffn_norm, lg.ffn_norm_bias, rows);
       MlpBackward(l, dxmid_.data(), xmid, lw, lg, dx_.data(), pool);
-      kernels::AddInPlace(dxmid_.data(), dx_.data(), rows * D);
+      AddParallel(dxmid_.data(), dx_.data(), rows * D, pool);
       // xmid = LN1(s1), s1 = x + attention(x)
       std::fill(dres_.begin(), dres_.end(), 0.0f);
       NormBackward(dxmid_.data(), s1_.data() + l * rows * D, lw.attention_norm,
@@ -411,10 +489,10 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
     const float* attn_in = post ? x : xn1_.data() + l * rows * D;
     MatMulBackward(dres_.data(), att_.data() + l * rows * D, lw.wo,
                    datt_.data(), false, lg.wo, lg.wo_bias, rows, D, D, pool);
-    AttentionBackward(l, batch, pool);
+    AttentionBackward(l, pool);
     if (c.positions == PositionKind::kRotary) {
-      Rope(dq_.data(), rows, T, c.n_heads, true);
-      Rope(dk_.data(), rows, T, c.n_kv_heads, true);
+      Rope(dq_.data(), rows, T, c.n_heads, true, pool);
+      Rope(dk_.data(), rows, T, c.n_kv_heads, true, pool);
     }
     MatMulBackward(dq_.data(), attn_in, lw.wq, dx_.data(), false, lg.wq,
                    lg.wq_bias, rows, D, D, pool);
@@ -423,7 +501,7 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
     MatMulBackward(dv_.data(), attn_in, lw.wv, dx_.data(), true, lg.wv,
                    lg.wv_bias, rows, D, kv, pool);
     if (post) {
-      kernels::AddInPlace(dres_.data(), dx_.data(), rows * D);
+      AddParallel(dres_.data(), dx_.data(), rows * D, pool);
     } else {
       NormBackward(dx_.data(), x, lw.attention_norm, mean1, rstd1, dres_.data(),
                    lg.attention_norm, lg.attention_norm_bias, rows);

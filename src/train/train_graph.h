@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "src/core/thread_pool.h"
+#include "src/kernels/attention.h"
 #include "src/model/model.h"
 #include "src/model/weights.h"
 
@@ -35,6 +36,15 @@ struct TrainBatch {
   const int32_t* prefix_lengths = nullptr;
 };
 
+// Targets of `batch` that are not kIgnoreTarget.
+inline size_t CountTargets(const TrainBatch& batch) {
+  size_t count = 0;
+  for (size_t i = 0; i < batch.batch * batch.seq; ++i) {
+    count += batch.targets[i] != kIgnoreTarget;
+  }
+  return count;
+}
+
 struct LossSum {
   double sum = 0.0;  // summed cross-entropy over counted targets
   size_t count = 0;  // targets that are not kIgnoreTarget
@@ -52,26 +62,43 @@ class TrainGraph {
 
   // Runs the forward pass and returns the loss summed over counted targets.
   // Callers guarantee 1 <= seq <= max_seq_len and ids within the vocabulary.
+  // The output head runs only on rows with a target. A non-zero grad_scale
+  // prepares Backward: the cross-entropy pass then also writes grad_scale *
+  // d loss / d logits (over the logits). With grad_scale = 1 / (counted
+  // targets of the whole optimizer step) that is the gradient of the mean
+  // loss.
   LossSum Forward(const ModelWeights& weights, const TrainBatch& batch,
-                  ThreadPool* pool);
+                  ThreadPool* pool, float grad_scale = 0.0f);
 
-  // Backward of the last Forward (same weights and batch): accumulates into
-  // `grads` the gradient of grad_scale * (summed loss). With grad_scale =
-  // 1 / (counted targets of the whole optimizer step) that is the gradient of
-  // the mean loss.
+  // Backward of the last Forward, which must have had a non-zero grad_scale
+  // (same weights and batch): accumulates into `grads` the gradient of
+  // grad_scale * (summed loss). Does nothing if that Forward counted no
+  // targets.
   void Backward(const ModelWeights& weights, const TrainBatch& batch,
-                float grad_scale, ModelGradients* grads, ThreadPool* pool);
+                ModelGradients* grads, ThreadPool* pool);
 
-  // Logits [batch * seq, vocab] of the last Forward.
+  // Logits of the last Forward without grad_scale: [rows with a target,
+  // vocab], in row order (all rows when every row has a target).
   const float* logits() const { return logits_.data(); }
 
  private:
   void Reserve(size_t batch, size_t seq);
   size_t KeysFor(const TrainBatch& batch, size_t b, size_t t) const;
-  void Attention(size_t layer, const TrainBatch& batch, ThreadPool* pool);
-  void AttentionBackward(size_t layer, const TrainBatch& batch,
-                         ThreadPool* pool);
-  void Rope(float* x, size_t rows, size_t seq, size_t heads, bool inverse);
+  // Queries per attention forward task (the backward takes whole sequences).
+  static constexpr size_t kAttentionQueryBlock = 16;
+  // All queries of sequence b sharing KV head kv_head in layer `layer`.
+  kernels::AttentionHead AttentionHeadOf(size_t layer, size_t b,
+                                         size_t kv_head);
+  // Their log-sum-exps, [T][group].
+  float* LseOf(size_t layer, size_t b, size_t kv_head);
+  // Per-thread attention scratch for this batch shape, grown once.
+  float* AttentionScratch(ThreadPool* pool);
+  void Attention(size_t layer, ThreadPool* pool);
+  void AttentionBackward(size_t layer, ThreadPool* pool);
+  // RoPE (or its inverse) on `rows` rows of `heads` heads, spread over the
+  // pool: rows are independent.
+  void Rope(float* x, size_t rows, size_t seq, size_t heads, bool inverse,
+            ThreadPool* pool);
   // dx (+)= dy W;  dw += dy^T x;  dbias += column sums of dy (if non-null)
   // for y = x W^T + bias, x [m,k], w [n,k].
   void MatMulBackward(const float* dy, const float* x, const float* w,
@@ -91,19 +118,30 @@ class TrainGraph {
   size_t batch_ = 0, seq_ = 0;
   // Activations, per layer where the name says so. Rows are batch * seq.
   std::vector<int32_t> positions_;
+  std::vector<uint32_t> visible_;  // keys each row's query sees: [0, n)
   std::vector<float> emb_in_, emb_mean_, emb_rstd_;
   std::vector<float> residual_;  // [layers + 1][rows, dim]
-  std::vector<float> xn1_, mean1_, rstd1_, q_, k_, v_, probs_, att_, s1_, xmid_,
+  std::vector<float> xn1_, mean1_, rstd1_, q_, k_, v_, lse_, att_, s1_, xmid_,
       xn2_, mean2_, rstd2_, gate_, up_, hidden_, s2_;
   std::vector<float> final_out_, final_mean_, final_rstd_, mlm_pre_, mlm_act_,
       mlm_out_, mlm_mean_, mlm_rstd_;
+  // Rows with a target, the output head's input (their last-layer outputs,
+  // gathered when some rows have none) and the classifier's input.
+  std::vector<uint32_t> head_rows_;
+  std::vector<float> gathered_;
+  const float* head_in_ = nullptr;
   const float* classifier_in_ = nullptr;
+  // The head rows' logits, or their gradient once a Forward with a
+  // grad_scale has run (has_dlogits_ until Backward consumes it).
   std::vector<float> logits_, losses_;
+  bool has_dlogits_ = false;
   // Backward scratch.
   std::vector<float> dres_, dxmid_, dx_, dx2_, dhidden_, dgate_, dup_, dq_, dk_,
-      dv_, datt_, dlogits_, dp_;
-  std::vector<float> transposed_a_, transposed_b_, product_;
-  std::vector<float> negated_sin_;  // RoPE's inverse rotation, per position
+      dv_, datt_;
+  std::vector<float> transposed_w_, transposed_dy_, transposed_x_, product_;
+  std::vector<float> attention_scratch_;
+  size_t attention_per_thread_ = 0;
+  std::vector<float> negated_sin_;  // -sin of RoPE, [position][head_dim / 2]
 };
 
 }  // namespace wisp

@@ -161,12 +161,14 @@ absl::Status Trainer::CheckBatch(const TrainBatch& b) const {
 absl::StatusOr<float> Trainer::ComputeGradients(const TrainBatch& batch) {
   absl::Status valid = CheckBatch(batch);
   if (!valid.ok()) return valid;
-  grads_.SetZero();
-  const LossSum loss = graph_.Forward(weights_, batch, pool_.get());
-  if (loss.count == 0) {
+  const size_t count = CountTargets(batch);
+  if (count == 0) {
     return absl::InvalidArgumentError("the batch has no target tokens");
   }
-  graph_.Backward(weights_, batch, 1.0f / loss.count, &grad_view_, pool_.get());
+  grads_.SetZero();
+  const LossSum loss =
+      graph_.Forward(weights_, batch, pool_.get(), 1.0f / count);
+  graph_.Backward(weights_, batch, &grad_view_, pool_.get());
   return static_cast<float>(loss.sum / loss.count);
 }
 
@@ -180,7 +182,7 @@ absl::StatusOr<StepResult> Trainer::Step() {
   targets_.resize(micro * B * T);
   lengths_.resize(micro * B);
   prefixes_.resize(micro * B);
-  std::vector<TrainBatch> batches;
+  batches_.clear();
   for (size_t i = 0; i < micro; ++i) {
     int32_t* inputs = inputs_.data() + i * B * T;
     int32_t* targets = targets_.data() + i * B * T;
@@ -188,35 +190,31 @@ absl::StatusOr<StepResult> Trainer::Step() {
     int32_t* prefixes = prefixes_.data() + i * B;
     data_->NextBatch(B, inputs, targets, lengths, prefixes);
     ApplyObjective(objective_, &rng_, B, T, inputs, targets, lengths, prefixes);
-    batches.push_back({inputs, targets, B, T, lengths, prefixes});
+    batches_.push_back({inputs, targets, B, T, lengths, prefixes});
   }
-  return StepOn(batches);
+  return StepOn(batches_);
 }
 
 absl::StatusOr<StepResult> Trainer::StepOnBatch(const TrainBatch& batch) {
   absl::Status valid = CheckBatch(batch);
   if (!valid.ok()) return valid;
-  return StepOn({batch});
+  return StepOn(absl::MakeConstSpan(&batch, 1));
 }
 
 absl::StatusOr<StepResult> Trainer::StepOn(
-    const std::vector<TrainBatch>& batches) {
+    absl::Span<const TrainBatch> batches) {
   // The mean is over every target of the step, so micro-batches with more
   // padding weigh less, exactly as one big batch would.
   size_t count = 0;
-  for (const TrainBatch& b : batches) {
-    for (size_t i = 0; i < b.batch * b.seq; ++i) {
-      count += b.targets[i] != kIgnoreTarget;
-    }
-  }
+  for (const TrainBatch& b : batches) count += CountTargets(b);
   if (count == 0) {
     return absl::InvalidArgumentError("the step has no target tokens");
   }
   grads_.SetZero();
   double loss_sum = 0.0;
   for (const TrainBatch& batch : batches) {
-    loss_sum += graph_.Forward(weights_, batch, pool_.get()).sum;
-    graph_.Backward(weights_, batch, 1.0f / count, &grad_view_, pool_.get());
+    loss_sum += graph_.Forward(weights_, batch, pool_.get(), 1.0f / count).sum;
+    graph_.Backward(weights_, batch, &grad_view_, pool_.get());
   }
 
   StepResult result;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "src/core/thread_pool.h"
 #include "src/infer/sampler.h"
 #include "src/model/model.h"
@@ -115,7 +116,7 @@ class Trainer {
   // How this trainer turns text into a Dataset (held-out share as given).
   TextDataOptions DataOptions(float eval_fraction) const;
   // Gradients of the mean loss over `batches`, then clipping and AdamW.
-  absl::StatusOr<StepResult> StepOn(const std::vector<TrainBatch>& batches);
+  absl::StatusOr<StepResult> StepOn(absl::Span<const TrainBatch> batches);
 
   const Model& base_;
   TrainOptions options_;
@@ -131,6 +132,7 @@ class Trainer {
   size_t step_ = 0;
   uint64_t tokens_seen_ = 0;
   std::vector<int32_t> inputs_, targets_;
+  std::vector<TrainBatch> batches_;  // Step's micro-batches, reused
 };
 
 }  // namespace wisp

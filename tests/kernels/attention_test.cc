@@ -1,12 +1,18 @@
-// AttentionQuery against the double-precision reference on every target, for
-// odd head sizes, key counts and a KV row stride larger than one head (as in
-// a cache holding all heads of a position in one row).
+// The fused attention kernels (attention.h) against the scalar double
+// references (reference_ops.h), query row by query row, on every target: odd
+// head sizes and key counts around the tile of 16, grouped query heads, a KV
+// row stride larger than one head (a cache row holds every head of a
+// position), and each mask's visible-key pattern.
+#include "src/kernels/attention.h"
+
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "src/kernels/ops.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/reference_ops.h"
 
@@ -19,42 +25,219 @@ using ::wisp::testing::RandomFloats;
 class AttentionTest : public KernelTest {};
 WISP_INSTANTIATE_PER_TARGET(AttentionTest);
 
-// Probabilities carry the softmax error (2e-6 relative) plus that of the
-// scores' dot products (1e-6 * sqrt(head_dim) of their scale, times the
-// score's magnitude through exp). Outputs are convex combinations of values
-// in [-1, 1], so an absolute 1e-5 bounds both.
-TEST_P(AttentionTest, MatchesReference) {
-  for (size_t head_dim : {1, 3, 16, 17, 32, 63, 64, 65, 128}) {
-    for (size_t n_keys : {1, 2, 7, 64, 65, 300}) {
-      const size_t kv_stride = head_dim * 3 + 5;
-      const std::vector<float> q = RandomFloats(head_dim, 30, -2, 2);
-      const std::vector<float> keys = RandomFloats(n_keys * kv_stride, 31);
-      const std::vector<float> values = RandomFloats(n_keys * kv_stride, 32);
-      const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-      std::vector<double> want_probs(n_keys), want_out(head_dim);
-      reference::AttentionQuery(q.data(), keys.data(), values.data(), n_keys,
-                                head_dim, kv_stride, scale, want_probs.data(),
-                                want_out.data());
-      std::vector<float> scores(n_keys), out(head_dim);
-      AttentionQuery(q.data(), keys.data(), values.data(), n_keys, head_dim,
-                     kv_stride, scale, scores.data(), out.data());
-      for (size_t j = 0; j < n_keys; ++j) {
-        ASSERT_NEAR(scores[j], want_probs[j], 1e-5 * want_probs[j] + 1e-12)
-            << "head_dim=" << head_dim << " n_keys=" << n_keys << " j=" << j;
-      }
-      for (size_t i = 0; i < head_dim; ++i) {
-        ASSERT_NEAR(out[i], want_out[i], 1e-5)
-            << "head_dim=" << head_dim << " n_keys=" << n_keys << " i=" << i;
+// Keys each query sees under the models' masks; `start` is the position of
+// the first query (decoding after a prompt).
+std::vector<uint32_t> Visible(const std::string& mask, size_t n_queries,
+                              size_t start) {
+  std::vector<uint32_t> visible(n_queries);
+  for (size_t i = 0; i < n_queries; ++i) {
+    const size_t pos = start + i, prefix = (start + n_queries) / 2;
+    if (mask == "causal") visible[i] = pos + 1;
+    if (mask == "bidirectional") visible[i] = start + n_queries;
+    if (mask == "prefix") visible[i] = pos < prefix ? prefix : pos + 1;
+    // Not a model's mask, but within the contract: rows see any [0, n),
+    // including nothing.
+    if (mask == "ragged") visible[i] = (i * 37 + 5) % (start + n_queries + 1);
+  }
+  return visible;
+}
+
+// Inputs of one KV head with `group` query heads.
+struct Case {
+  Case(size_t n_queries, size_t group, size_t head_dim, size_t n_keys)
+      : kv_stride(3 * head_dim + 5), q_stride(group * head_dim + 3) {
+    q = RandomFloats(n_queries * q_stride, 40, -2, 2);
+    keys = RandomFloats(n_keys * kv_stride + 1, 41);
+    values = RandomFloats(n_keys * kv_stride + 1, 42);
+    out.assign(n_queries * q_stride, 9.0f);
+    head.q = q.data();
+    head.q_stride = q_stride;
+    head.n_queries = n_queries;
+    head.group = group;
+    head.keys = keys.data();
+    head.values = values.data();
+    head.kv_stride = kv_stride;
+    head.head_dim = head_dim;
+    head.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    head.out = out.data();
+    head.out_stride = q_stride;
+  }
+  size_t kv_stride, q_stride;
+  std::vector<float> q, keys, values, out;
+  AttentionHead head;
+};
+
+// Scratch for either kernel on `head`, filled with garbage that must not
+// matter.
+std::vector<float> Scratch(const AttentionHead& head) {
+  const size_t rows = head.n_queries * head.group;
+  return std::vector<float>(
+      std::max(AttentionForwardScratch(head.head_dim, rows),
+               AttentionBackwardScratch(head.head_dim, rows)),
+      NAN);
+}
+
+// log(sum_j exp(s_j)) of a row's scaled scores, in double.
+double ReferenceLse(const AttentionHead& h, const float* q, size_t n_keys) {
+  double max = -INFINITY, sum = 0.0;
+  std::vector<double> s(n_keys);
+  for (size_t j = 0; j < n_keys; ++j) {
+    s[j] = h.scale * reference::Dot(q, h.keys + j * h.kv_stride, h.head_dim);
+    max = std::max(max, s[j]);
+  }
+  for (size_t j = 0; j < n_keys; ++j) sum += std::exp(s[j] - max);
+  return max + std::log(sum);
+}
+
+// Outputs are convex combinations of values in [-1, 1]: the float error of
+// the scores (|q.k| scale <= 2 sqrt(head_dim), a few roundoffs) and of the
+// running sum (one rounding per key, 300 keys at most) stays below 1e-5
+// absolute. The log-sum-exp is of order 1 to 10 and inherits the sum's
+// relative error as absolute error: 3e-5.
+TEST_P(AttentionTest, ForwardMatchesReference) {
+  for (const char* mask : {"causal", "bidirectional", "prefix", "ragged"}) {
+    for (size_t head_dim : {1, 3, 8, 16, 17, 64, 65}) {
+      for (size_t group : {1, 3}) {
+        for (size_t n_queries : {1, 7, 33}) {
+          for (size_t start : {0, 9, 270}) {
+            const size_t n_keys = start + n_queries;
+            Case c(n_queries, group, head_dim, n_keys);
+            const std::vector<uint32_t> visible =
+                Visible(mask, n_queries, start);
+            c.head.visible = visible.data();
+            std::vector<float> lse(n_queries * group);
+            AttentionHeadForward(c.head, lse.data(), Scratch(c.head).data());
+            for (size_t i = 0; i < n_queries; ++i) {
+              for (size_t g = 0; g < group; ++g) {
+                const float* q = c.q.data() + i * c.q_stride + g * head_dim;
+                const float* out = c.out.data() + i * c.q_stride + g * head_dim;
+                std::vector<double> probs(visible[i]), want(head_dim, 0.0);
+                reference::AttentionQuery(
+                    q, c.keys.data(), c.values.data(), visible[i], head_dim,
+                    c.kv_stride, c.head.scale, probs.data(), want.data());
+                SCOPED_TRACE(::testing::Message()
+                             << mask << " head_dim=" << head_dim
+                             << " group=" << group << " queries=" << n_queries
+                             << " start=" << start << " i=" << i << " g=" << g);
+                for (size_t k = 0; k < head_dim; ++k) {
+                  ASSERT_NEAR(out[k], want[k], 1e-5) << "k=" << k;
+                }
+                if (visible[i] == 0) {
+                  ASSERT_EQ(lse[i * group + g], -INFINITY);
+                } else {
+                  ASSERT_NEAR(lse[i * group + g],
+                              ReferenceLse(c.head, q, visible[i]), 3e-5);
+                }
+              }
+              // The padding between rows is not written.
+              for (size_t k = group * head_dim; k < c.q_stride; ++k) {
+                ASSERT_EQ(c.out[i * c.q_stride + k], 9.0f);
+              }
+            }
+          }
+        }
       }
     }
   }
 }
 
-TEST_P(AttentionTest, NoKeysGivesZeros) {
-  std::vector<float> q(5, 1.0f), out(5, 7.0f);
-  AttentionQuery(q.data(), nullptr, nullptr, 0, 5, 5, 1.0f, nullptr,
-                 out.data());
-  for (float v : out) EXPECT_EQ(v, 0.0f);
+// A row's result must not depend on the other rows of its block: callers
+// split queries into blocks, and threads take blocks, so this is what makes
+// inference bitwise identical for any thread count.
+TEST_P(AttentionTest, RowsIndependentOfBlock) {
+  for (size_t head_dim : {8, 17, 64}) {
+    const size_t n_queries = 37, group = 2;
+    Case all(n_queries, group, head_dim, n_queries);
+    const std::vector<uint32_t> visible = Visible("causal", n_queries, 0);
+    all.head.visible = visible.data();
+    std::vector<float> lse_all(n_queries * group), lse_one(group);
+    AttentionHeadForward(all.head, lse_all.data(), Scratch(all.head).data());
+    for (size_t i = 0; i < n_queries; ++i) {
+      Case one(n_queries, group, head_dim, n_queries);
+      one.head.q += i * one.q_stride;
+      one.head.out += i * one.q_stride;
+      one.head.visible = visible.data() + i;
+      one.head.n_queries = 1;
+      AttentionHeadForward(one.head, lse_one.data(), Scratch(one.head).data());
+      for (size_t k = 0; k < group * head_dim; ++k) {
+        ASSERT_EQ(one.out[i * one.q_stride + k], all.out[i * all.q_stride + k])
+            << "head_dim=" << head_dim << " i=" << i;
+      }
+      for (size_t g = 0; g < group; ++g) {
+        ASSERT_EQ(lse_one[g], lse_all[i * group + g]);
+      }
+    }
+  }
+}
+
+// The backward against the per-row reference with exact (double)
+// probabilities. Gradients start non-zero: the kernel must add to them.
+// Error: each gradient sums at most keys + rows products of inputs in
+// [-2, 2] and probabilities, each a few roundoffs off, and the recomputed
+// probabilities carry the log-sum-exp's error (3e-5, relative on p): 1e-4
+// relative to 1 + |gradient| covers both.
+TEST_P(AttentionTest, BackwardMatchesReference) {
+  for (const char* mask : {"causal", "bidirectional", "prefix", "ragged"}) {
+    for (size_t head_dim : {1, 3, 8, 17, 64}) {
+      for (size_t group : {1, 3}) {
+        for (size_t n_queries : {1, 16, 35}) {
+          const size_t n_keys = n_queries;
+          Case c(n_queries, group, head_dim, n_keys);
+          const std::vector<uint32_t> visible = Visible(mask, n_queries, 0);
+          c.head.visible = visible.data();
+          std::vector<float> lse(n_queries * group);
+          AttentionHeadForward(c.head, lse.data(), Scratch(c.head).data());
+          const std::vector<float> dout =
+              RandomFloats(n_queries * c.q_stride, 43);
+          std::vector<float> dq = RandomFloats(n_queries * c.q_stride, 44);
+          std::vector<float> dk = RandomFloats(n_keys * c.kv_stride + 1, 45);
+          std::vector<float> dv = RandomFloats(n_keys * c.kv_stride + 1, 46);
+          std::vector<double> want_dq(dq.begin(), dq.end());
+          std::vector<double> want_dk(dk.begin(), dk.end());
+          std::vector<double> want_dv(dv.begin(), dv.end());
+          for (size_t i = 0; i < n_queries; ++i) {
+            for (size_t g = 0; g < group; ++g) {
+              const size_t row = i * c.q_stride + g * head_dim;
+              std::vector<double> probs(visible[i]), out(head_dim);
+              reference::AttentionQuery(c.q.data() + row, c.keys.data(),
+                                        c.values.data(), visible[i], head_dim,
+                                        c.kv_stride, c.head.scale, probs.data(),
+                                        out.data());
+              reference::AttentionQueryBackward(
+                  dout.data() + row, c.q.data() + row, c.keys.data(),
+                  c.values.data(), probs.data(), visible[i], head_dim,
+                  c.kv_stride, c.head.scale, want_dq.data() + row,
+                  want_dk.data(), want_dv.data());
+            }
+          }
+          AttentionHeadBackward(c.head, lse.data(), dout.data(), dq.data(),
+                                dk.data(), dv.data(), Scratch(c.head).data());
+          SCOPED_TRACE(::testing::Message()
+                       << mask << " head_dim=" << head_dim << " group=" << group
+                       << " queries=" << n_queries);
+          for (size_t k = 0; k < dq.size(); ++k) {
+            ASSERT_NEAR(dq[k], want_dq[k], 1e-4 * (1 + std::fabs(want_dq[k])))
+                << "dq " << k;
+          }
+          for (size_t k = 0; k < dk.size(); ++k) {
+            ASSERT_NEAR(dk[k], want_dk[k], 1e-4 * (1 + std::fabs(want_dk[k])))
+                << "dk " << k;
+            ASSERT_NEAR(dv[k], want_dv[k], 1e-4 * (1 + std::fabs(want_dv[k])))
+                << "dv " << k;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(AttentionTest, NoQueriesTouchesNothing) {
+  Case c(3, 1, 8, 3);
+  const std::vector<uint32_t> visible = Visible("causal", 3, 0);
+  c.head.visible = visible.data();
+  c.head.n_queries = 0;
+  AttentionHeadForward(c.head, nullptr, Scratch(c.head).data());
+  for (float v : c.out) EXPECT_EQ(v, 9.0f);
 }
 
 }  // namespace

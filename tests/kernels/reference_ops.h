@@ -138,11 +138,11 @@ inline void SwiGLUBackward(const float* dh, const float* gate, const float* up,
   }
 }
 
-// Accumulates the gradients of one attention query given its probabilities
-// p (see AttentionQueryBackward in training_ops.h).
+// Accumulates the gradients of one attention query (AttentionQuery above)
+// given its probabilities p and the gradient of its output, dout.
 inline void AttentionQueryBackward(const float* dout, const float* q,
                                    const float* keys, const float* values,
-                                   const float* p, size_t n_keys,
+                                   const double* p, size_t n_keys,
                                    size_t head_dim, size_t kv_stride,
                                    double scale, double* dq, double* dkeys,
                                    double* dvalues) {
@@ -152,7 +152,7 @@ inline void AttentionQueryBackward(const float* dout, const float* q,
     dp[j] = Dot(dout, values + j * kv_stride, head_dim);
     weighted += p[j] * dp[j];
     for (size_t i = 0; i < head_dim; ++i) {
-      dvalues[j * kv_stride + i] += double{p[j]} * dout[i];
+      dvalues[j * kv_stride + i] += p[j] * dout[i];
     }
   }
   for (size_t j = 0; j < n_keys; ++j) {

@@ -202,121 +202,6 @@ TEST_P(TrainingOpsTest, SwiGLUBackwardIndependentOfSplit) {
   EXPECT_EQ(dup, dup_split);
 }
 
-// Inputs of one attention query whose keys and values sit in rows of
-// kv_stride floats (a KV cache row holds several heads).
-struct AttentionCase {
-  AttentionCase(size_t n_keys, size_t head_dim, size_t kv_stride)
-      : n_keys(n_keys),
-        head_dim(head_dim),
-        kv_stride(kv_stride),
-        dout(RandomFloats(head_dim, 15)),
-        q(RandomFloats(head_dim, 16)),
-        keys(RandomFloats(n_keys * kv_stride, 17)),
-        values(RandomFloats(n_keys * kv_stride, 18)),
-        p(n_keys) {
-    // Probabilities of random scores, rounded to float as the forward pass
-    // stores them.
-    const std::vector<float> scores = RandomFloats(n_keys, 19, -4, 4);
-    std::vector<double> probs(n_keys);
-    reference::Softmax(scores.data(), probs.data(), n_keys);
-    std::copy(probs.begin(), probs.end(), p.begin());
-  }
-  size_t n_keys, head_dim, kv_stride;
-  std::vector<float> dout, q, keys, values, p;
-};
-
-// Error bounds: dp_j = dout . v_j and the weighted sum sum_j p_j dp_j are
-// float reductions over head_dim and n_keys terms, so ds_j = p_j (dp_j -
-// weighted) scale is off by at most (head_dim + n_keys + 16) roundoffs of
-// ds_abs_j = p_j (sum |dout v_j| + sum_i p_i sum |dout v_i|) scale. dq sums
-// n_keys products ds_j k_j on top. dv is one FMA per step.
-TEST_P(TrainingOpsTest, AttentionQueryBackwardAccumulates) {
-  const float scale = 0.3f;
-  for (size_t head_dim : {1, 3, 8, 16, 17, 63, 64, 65, 128}) {
-    for (size_t n_keys : {1, 2, 17, 64}) {
-      for (size_t kv_stride : {head_dim, 3 * head_dim + 5}) {
-        const AttentionCase c(n_keys, head_dim, kv_stride);
-        std::vector<float> dq = RandomFloats(head_dim, 20);
-        std::vector<float> dkeys = RandomFloats(n_keys * kv_stride, 21);
-        std::vector<float> dvalues = RandomFloats(n_keys * kv_stride, 22);
-        std::vector<double> want_dq = ToDouble(dq), want_dk = ToDouble(dkeys),
-                            want_dv = ToDouble(dvalues);
-        reference::AttentionQueryBackward(
-            c.dout.data(), c.q.data(), c.keys.data(), c.values.data(),
-            c.p.data(), n_keys, head_dim, kv_stride, scale, want_dq.data(),
-            want_dk.data(), want_dv.data());
-
-        std::vector<double> dp_abs(n_keys);
-        double weighted_abs = 0.0;
-        for (size_t j = 0; j < n_keys; ++j) {
-          for (size_t i = 0; i < head_dim; ++i) {
-            dp_abs[j] += std::fabs(c.dout[i] * c.values[j * kv_stride + i]);
-          }
-          weighted_abs += c.p[j] * dp_abs[j];
-        }
-        const double terms = head_dim + n_keys + 16;
-        std::vector<double> tol_dq(head_dim), tol_dk(n_keys * kv_stride),
-            tol_dv(n_keys * kv_stride);
-        for (size_t i = 0; i < head_dim; ++i) {
-          tol_dq[i] =
-              4 * kFloatEps * (std::fabs(want_dq[i]) + std::fabs(dq[i]));
-        }
-        for (size_t j = 0; j < n_keys; ++j) {
-          const double ds_abs = c.p[j] * (dp_abs[j] + weighted_abs) * scale;
-          for (size_t i = 0; i < head_dim; ++i) {
-            const size_t k = j * kv_stride + i;
-            tol_dq[i] += terms * kFloatEps * ds_abs * std::fabs(c.keys[k]);
-            tol_dk[k] = 4 * kFloatEps * std::fabs(want_dk[k]) +
-                        terms * kFloatEps * ds_abs * std::fabs(c.q[i]);
-            tol_dv[k] = 4 * kFloatEps *
-                        (std::fabs(want_dv[k]) + std::fabs(c.p[j] * c.dout[i]));
-          }
-        }
-        std::vector<float> dp(n_keys);
-        const std::vector<float> dk_before = dkeys, dv_before = dvalues;
-        AttentionQueryBackward(c.dout.data(), c.q.data(), c.keys.data(),
-                               c.values.data(), c.p.data(), n_keys, head_dim,
-                               kv_stride, scale, dp.data(), dq.data(),
-                               dkeys.data(), dvalues.data());
-        SCOPED_TRACE(::testing::Message()
-                     << "head_dim=" << head_dim << " n_keys=" << n_keys
-                     << " kv_stride=" << kv_stride);
-        ExpectWithin(dq, want_dq, tol_dq, "dq", head_dim);
-        ExpectWithin(dkeys, want_dk, tol_dk, "dkeys", head_dim);
-        ExpectWithin(dvalues, want_dv, tol_dv, "dvalues", head_dim);
-        // The other heads' columns of each KV row stay untouched.
-        for (size_t j = 0; j < n_keys; ++j) {
-          for (size_t i = head_dim; i < kv_stride; ++i) {
-            ASSERT_EQ(dkeys[j * kv_stride + i], dk_before[j * kv_stride + i]);
-            ASSERT_EQ(dvalues[j * kv_stride + i], dv_before[j * kv_stride + i]);
-          }
-        }
-      }
-    }
-  }
-}
-
-// With one key the softmax is constant: p = 1, so dq and dk get nothing and
-// dv gets dout.
-TEST_P(TrainingOpsTest, AttentionQueryBackwardOneKey) {
-  for (size_t head_dim : {1, 8, 17, 64}) {
-    const size_t kv_stride = 2 * head_dim + 3;
-    const AttentionCase c(1, head_dim, kv_stride);
-    std::vector<float> dq(head_dim, 0.0f), dkeys(kv_stride, 0.0f),
-        dvalues(kv_stride, 0.0f), dp(1);
-    const float p = 1.0f;
-    AttentionQueryBackward(c.dout.data(), c.q.data(), c.keys.data(),
-                           c.values.data(), &p, 1, head_dim, kv_stride, 0.125f,
-                           dp.data(), dq.data(), dkeys.data(), dvalues.data());
-    for (size_t i = 0; i < head_dim; ++i) {
-      EXPECT_EQ(dq[i], 0.0f);
-      EXPECT_EQ(dkeys[i], 0.0f);
-      EXPECT_EQ(dvalues[i], c.dout[i]);
-    }
-    for (size_t i = head_dim; i < kv_stride; ++i) EXPECT_EQ(dvalues[i], 0.0f);
-  }
-}
-
 // Error bounds, for logits within +-range: exp(x - max) has Exp's 1 ulp plus
 // the rounding of x - max (up to 2 range roundoffs relative after exp); the
 // sum adds at most 256 / 2 + 16 roundoffs (float blocks of 256, two
@@ -355,6 +240,13 @@ TEST_P(TrainingOpsTest, CrossEntropy) {
             CrossEntropy(logits.data(), static_cast<int32_t>(target), vocab),
             loss);
         ExpectWithin(dlogits, want, tol, "dlogits", vocab);
+        // In place (the training graph's use): the same loss and bits.
+        std::vector<float> in_place = logits;
+        ASSERT_EQ(CrossEntropyForwardBackward(
+                      in_place.data(), static_cast<int32_t>(target), vocab,
+                      grad_scale, in_place.data()),
+                  loss);
+        ASSERT_EQ(in_place, dlogits);
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "src/kernels/attention.h"
 #include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/training_ops.h"
 #include "src/train/parameters.h"
@@ -96,40 +97,66 @@ TEST(OpGradientTest, SwiGLUBackward) {
   ExpectGradientsClose(du, u, f, "dup");
 }
 
-TEST(OpGradientTest, AttentionQueryBackward) {
-  const size_t keys = 7, head_dim = 5, stride = 9;  // stride > head_dim
+// Three queries of two heads sharing one KV head, seeing 5, 6 and 7 of the
+// keys (a causal block after four cached positions); rows are padded (stride
+// larger than the heads) as in the model's buffers.
+TEST(OpGradientTest, AttentionHeadBackward) {
+  const size_t queries = 3, group = 2, keys = 7, head_dim = 5;
+  const size_t q_stride = group * head_dim + 1, kv_stride = 9;
   const float scale = 0.4f;
-  std::vector<float> q = Random(head_dim, 7), k = Random(keys * stride, 8),
-                     v = Random(keys * stride, 9), dout = Random(head_dim, 10);
-  auto forward = [&](std::vector<double>* p_out) {
-    std::vector<double> s(keys), out(head_dim, 0.0);
-    double max_s = -1e300, total = 0;
-    for (size_t j = 0; j < keys; ++j) {
-      s[j] = 0;
-      for (size_t i = 0; i < head_dim; ++i)
-        s[j] += double(q[i]) * k[j * stride + i];
-      s[j] *= scale;
-      max_s = std::max(max_s, s[j]);
-    }
-    for (double& x : s) total += (x = std::exp(x - max_s));
-    double f = 0;
-    for (size_t j = 0; j < keys; ++j) {
-      s[j] /= total;
-      for (size_t i = 0; i < head_dim; ++i) {
-        f += dout[i] * s[j] * v[j * stride + i];
+  const uint32_t visible[queries] = {5, 6, 7};
+  std::vector<float> q = Random(queries * q_stride, 7),
+                     k = Random(keys * kv_stride, 8),
+                     v = Random(keys * kv_stride, 9),
+                     dout = Random(queries * q_stride, 10);
+  // f = sum over rows of dout . attention(q, k, v), in double.
+  auto f = [&] {
+    double total = 0;
+    for (size_t i = 0; i < queries; ++i) {
+      for (size_t g = 0; g < group; ++g) {
+        const float* qr = q.data() + i * q_stride + g * head_dim;
+        std::vector<double> s(visible[i]);
+        double max_s = -1e300, sum = 0;
+        for (size_t j = 0; j < visible[i]; ++j) {
+          s[j] = 0;
+          for (size_t d = 0; d < head_dim; ++d) {
+            s[j] += double(qr[d]) * k[j * kv_stride + d];
+          }
+          s[j] *= scale;
+          max_s = std::max(max_s, s[j]);
+        }
+        for (double& x : s) sum += (x = std::exp(x - max_s));
+        for (size_t j = 0; j < visible[i]; ++j) {
+          for (size_t d = 0; d < head_dim; ++d) {
+            total += dout[i * q_stride + g * head_dim + d] * s[j] / sum *
+                     v[j * kv_stride + d];
+          }
+        }
       }
     }
-    if (p_out) *p_out = s;
-    return f;
+    return total;
   };
-  std::vector<double> p64;
-  forward(&p64);
-  std::vector<float> p(p64.begin(), p64.end()), dp(keys), dq(head_dim, 0),
-      dk(keys * stride, 0), dv(keys * stride, 0);
-  kernels::AttentionQueryBackward(dout.data(), q.data(), k.data(), v.data(),
-                                  p.data(), keys, head_dim, stride, scale,
-                                  dp.data(), dq.data(), dk.data(), dv.data());
-  auto f = [&] { return forward(nullptr); };
+  kernels::AttentionHead head;
+  head.q = q.data();
+  head.q_stride = q_stride;
+  head.n_queries = queries;
+  head.group = group;
+  head.keys = k.data();
+  head.values = v.data();
+  head.kv_stride = kv_stride;
+  head.visible = visible;
+  head.head_dim = head_dim;
+  head.scale = scale;
+  std::vector<float> out(queries * q_stride), lse(queries * group);
+  head.out = out.data();
+  head.out_stride = q_stride;
+  std::vector<float> scratch(
+      std::max(kernels::AttentionForwardScratch(head_dim, queries * group),
+               kernels::AttentionBackwardScratch(head_dim, queries * group)));
+  kernels::AttentionHeadForward(head, lse.data(), scratch.data());
+  std::vector<float> dq(q.size(), 0), dk(k.size(), 0), dv(v.size(), 0);
+  kernels::AttentionHeadBackward(head, lse.data(), dout.data(), dq.data(),
+                                 dk.data(), dv.data(), scratch.data());
   ExpectGradientsClose(dq, q, f, "dq");
   ExpectGradientsClose(dk, k, f, "dk");
   ExpectGradientsClose(dv, v, f, "dv");
@@ -284,8 +311,8 @@ TEST_P(ModelGradientTest, MatchesFiniteDifferencesOfTheLoss) {
                          lengths,       prefixes};
   TrainGraph graph(**model);
   ThreadPool pool(2);
-  const LossSum loss = graph.Forward(*weights, batch, &pool);
-  graph.Backward(*weights, batch, 1.0f / loss.count, &*grad_view, &pool);
+  graph.Forward(*weights, batch, &pool, 1.0f / CountTargets(batch));
+  graph.Backward(*weights, batch, &*grad_view, &pool);
 
   auto mean_loss = [&] {
     const LossSum l = graph.Forward(*weights, batch, nullptr);
