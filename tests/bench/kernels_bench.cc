@@ -192,6 +192,8 @@ struct DecodeAttention {
         keys(RandomFloats(n_keys * 12 * head_dim, 10)),
         values(RandomFloats(n_keys * 12 * head_dim, 11)),
         out(head_dim),
+        scratch(AttentionForwardScratch(head_dim, 1) +
+                AttentionBackwardScratch(head_dim, 1)),
         visible(static_cast<uint32_t>(n_keys)) {
     head.q = q.data();
     head.q_stride = head_dim;
@@ -206,6 +208,7 @@ struct DecodeAttention {
     head.out_stride = head_dim;
   }
   std::vector<float> q, keys, values, out;
+  std::vector<float> scratch;  // enough for the forward and the backward
   uint32_t visible;
   AttentionHead head;
 };
@@ -213,7 +216,7 @@ struct DecodeAttention {
 void BM_AttentionHeadForward(benchmark::State& state) {
   DecodeAttention a(state.range(0), state.range(1));
   for (auto _ : state) {
-    AttentionHeadForward(a.head, nullptr);
+    AttentionHeadForward(a.head, nullptr, a.scratch.data());
     benchmark::DoNotOptimize(a.out.data());
   }
   state.SetItemsProcessed(state.iterations() * state.range(1));
@@ -246,12 +249,12 @@ void BM_AttentionHeadBackward(benchmark::State& state) {
   const size_t head_dim = state.range(0), n_keys = state.range(1);
   DecodeAttention a(head_dim, n_keys);
   float lse = 0;
-  AttentionHeadForward(a.head, &lse);
+  AttentionHeadForward(a.head, &lse, a.scratch.data());
   const std::vector<float> dout = RandomFloats(head_dim, 15);
   std::vector<float> dq(head_dim), dkeys(a.keys.size()), dvalues(a.keys.size());
   for (auto _ : state) {
     AttentionHeadBackward(a.head, &lse, dout.data(), dq.data(), dkeys.data(),
-                          dvalues.data());
+                          dvalues.data(), a.scratch.data());
     benchmark::DoNotOptimize(dq.data());
     benchmark::ClobberMemory();
   }
