@@ -281,8 +281,11 @@ void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
     MatMulBackward(dup_.data(), in, lw.w3, dx, true, lg.w3, lg.w3_bias, rows, D,
                    H, pool);
   } else {
-    kernels::GeluBackward(GeluOf(c), gate, dhidden_.data(), dgate_.data(),
-                          rows * H);
+    ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
+      const size_t offset = begin * H;
+      kernels::GeluBackward(GeluOf(c), gate + offset, dhidden_.data() + offset,
+                            dgate_.data() + offset, (end - begin) * H);
+    });
     MatMulBackward(dgate_.data(), in, lw.w1, dx, false, lg.w1, lg.w1_bias, rows,
                    D, H, pool);
   }
@@ -427,8 +430,12 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
                  mlm_mean_.empty() ? nullptr : mlm_mean_.data(),
                  mlm_rstd_.data(), dx2_.data(), g->mlm_norm, g->mlm_norm_bias,
                  n);
-    kernels::GeluBackward(GeluOf(c), mlm_pre_.data(), dx2_.data(), dx2_.data(),
-                          n * D);
+    ParallelRows(pool, n, 16, [&](size_t begin, size_t end) {
+      const size_t offset = begin * D;
+      kernels::GeluBackward(GeluOf(c), mlm_pre_.data() + offset,
+                            dx2_.data() + offset, dx2_.data() + offset,
+                            (end - begin) * D);
+    });
     const float* mlm_in = c.final_norm ? final_out_.data() : head_in_;
     MatMulBackward(dx2_.data(), mlm_in, w.mlm_dense, dx_.data(), false,
                    g->mlm_dense, g->mlm_dense_bias, n, D, D, pool);

@@ -115,6 +115,10 @@ class Trainer {
   absl::Status CheckBatch(const TrainBatch& batch) const;
   // How this trainer turns text into a Dataset (held-out share as given).
   TextDataOptions DataOptions(float eval_fraction) const;
+  // grads_ = 0, and the sum of squares of grads_ (for the global norm), in
+  // chunks over the pool.
+  void ZeroGradients();
+  double GradientSumOfSquares();
   // Gradients of the mean loss over `batches`, then clipping and AdamW.
   absl::StatusOr<StepResult> StepOn(absl::Span<const TrainBatch> batches);
 
@@ -132,7 +136,8 @@ class Trainer {
   size_t step_ = 0;
   uint64_t tokens_seen_ = 0;
   std::vector<int32_t> inputs_, targets_;
-  std::vector<TrainBatch> batches_;  // Step's micro-batches, reused
+  std::vector<TrainBatch> batches_;   // Step's micro-batches, reused
+  std::vector<double> partial_sums_;  // GradientSumOfSquares' chunks
 };
 
 }  // namespace wisp
