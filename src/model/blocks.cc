@@ -63,9 +63,21 @@ void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
     Linear(x, lw.w3, lb.w3, lw.w3_bias, up, rows, dim, h, pool);
     kernels::SwiGLU(gate, up, hidden, rows * h);
   } else {
-    kernels::Gelu(c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
-                                              : kernels::GeluKind::kErf,
-                  gate, hidden, rows * h);
+    // Gelu is scalar per element (libm tanh/erf): it costs as much as a
+    // GEMM of GPT-2's MLP when left on one thread, and splitting it cannot
+    // change a result.
+    const kernels::GeluKind kind = c.mlp == MlpKind::kGeluTanh
+                                       ? kernels::GeluKind::kTanh
+                                       : kernels::GeluKind::kErf;
+    auto gelu = [&](size_t begin, size_t end, size_t) {
+      kernels::Gelu(kind, gate + begin * h, hidden + begin * h,
+                    (end - begin) * h);
+    };
+    if (pool) {
+      pool->ParallelFor(rows, 4, gelu);
+    } else {
+      gelu(0, rows, 0);
+    }
   }
   Linear(hidden, lw.w2, lb.w2, lw.w2_bias, out, rows, h, dim, pool);
 }
