@@ -84,7 +84,7 @@ HWY_INLINE void TileScores(const float* HWY_RESTRICT q,
 
 // acc[0, n) += sum_{c < count} w[c] * rows[c * stride + (0, n)]: the
 // probability-weighted sum of value rows, or the score-gradient-weighted sum
-// of key rows. Even and odd rows go to separate accumulators (combined in a
+// of key rows. Consecutive rows go to separate accumulators (combined in a
 // fixed order) so consecutive multiply-adds do not wait on each other.
 template <class D>
 HWY_INLINE void AccumulateRows(D d, const float* HWY_RESTRICT w,
@@ -115,20 +115,27 @@ HWY_INLINE void AccumulateRows(D d, const float* HWY_RESTRICT w,
     hn::StoreU(hn::Add(a0, b0), d, acc + i);
     hn::StoreU(hn::Add(a1, b1), d, acc + i + N);
   }
+  // One vector at a time (all of a head of 8): four accumulators, as this
+  // loop is the chain the whole attention of a small head waits on.
   for (; i < n; i += N) {
     const size_t part = n - i < N ? n - i : N;
-    auto a = LoadPart(d, acc + i, part), b = hn::Zero(d);
+    auto a0 = LoadPart(d, acc + i, part), a1 = hn::Zero(d);
+    auto a2 = hn::Zero(d), a3 = hn::Zero(d);
     size_t c = 0;
-    for (; c + 2 <= count; c += 2) {
+    for (; c + 4 <= count; c += 4) {
       const float* HWY_RESTRICT r0 = rows + c * stride + i;
-      a = hn::MulAdd(hn::Set(d, w[c]), LoadPart(d, r0, part), a);
-      b = hn::MulAdd(hn::Set(d, w[c + 1]), LoadPart(d, r0 + stride, part), b);
+      a0 = hn::MulAdd(hn::Set(d, w[c]), LoadPart(d, r0, part), a0);
+      a1 = hn::MulAdd(hn::Set(d, w[c + 1]), LoadPart(d, r0 + stride, part), a1);
+      a2 = hn::MulAdd(hn::Set(d, w[c + 2]), LoadPart(d, r0 + 2 * stride, part),
+                      a2);
+      a3 = hn::MulAdd(hn::Set(d, w[c + 3]), LoadPart(d, r0 + 3 * stride, part),
+                      a3);
     }
-    if (c < count) {
-      a = hn::MulAdd(hn::Set(d, w[c]), LoadPart(d, rows + c * stride + i, part),
-                     a);
+    for (; c < count; ++c) {
+      a0 = hn::MulAdd(hn::Set(d, w[c]),
+                      LoadPart(d, rows + c * stride + i, part), a0);
     }
-    StorePart(d, hn::Add(a, b), acc + i, part);
+    StorePart(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)), acc + i, part);
   }
 }
 
