@@ -358,13 +358,12 @@ class Compare:
                             'bf16, so there is no bf16 model)')
             return
         t = self.a.threads
-        for _ in range(self.a.rounds):
+        for _ in range(self.a.rounds):  # alternate: both see the same load
             self.wisp_bench('gpt2_bf16', path, t, 128, self.a.gen_tokens)
-            if self.a.rounds > 1 or 'gpt2_p128' not in self.wisp_runs:
-                self.wisp_bench('gpt2_p128', self.gpt2 + '.wisp', t, 128,
-                                self.a.gen_tokens)
+            self.wisp_bench('gpt2_f32', self.gpt2 + '.wisp', t, 128,
+                            self.a.gen_tokens)
         bf16 = self.wisp_figure('gpt2_bf16', 'decode_tokens_per_s')
-        f32 = self.wisp_figure('gpt2_p128', 'decode_tokens_per_s')
+        f32 = self.wisp_figure('gpt2_f32', 'decode_tokens_per_s')
         r, cell = ratio_cell(bf16, f32)
         self.table.add(f'GPT-2 124M decode bf16 / f32, {t} threads',
                        fmt(bf16, ' tok/s'), fmt(f32, ' tok/s'), cell,
