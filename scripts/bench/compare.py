@@ -277,10 +277,11 @@ class Compare:
             self.table.add(f'GEMV {m}x{k}x{n}, {t} thread(s) / OpenBLAS',
                            fmt(gbs, ' GB/s'), fmt(blas_gbs, ' GB/s'), cell, '')
 
-    def wisp_bench(self, key, model, threads, prompt, gen, train=None):
+    def wisp_bench(self, key, model, threads, prompt, gen, train=None,
+                   extra=()):
         cmd = [self.wisp, 'bench', '-m', model, '--threads', str(threads),
                '--prompt-tokens', str(prompt), '--gen-tokens', str(gen),
-               '--repeats', str(self.a.repeats), '--json']
+               '--repeats', str(self.a.repeats), '--json', *extra]
         if train:
             cmd += ['--train', '--batch', str(train[0]), '--seq',
                     str(train[1]), '--train-steps', str(self.a.train_steps)]
@@ -347,6 +348,16 @@ class Compare:
         self.table.add('  load share of time to first token (128 tokens)',
                        fmt(ttft, ' ms'), '', cell, 'compute-dominated',
                        None if r is None else r < 0.5)
+        for _ in range(self.a.rounds):
+            self.wisp_bench('gpt2_nocrc', self.gpt2 + '.wisp', t, 128, 1,
+                            extra=['--no-checksums'])
+        load = self.wisp_figure('gpt2_nocrc', 'load_ms')
+        ttft = self.wisp_figure('gpt2_nocrc', 'first_token_ms')
+        self.table.add('  load without tensor checksums (--no-checksums)',
+                       fmt(load, ' ms'), '', '', '< 50 ms',
+                       None if load is None else load < 50)
+        self.table.add('  time to first token without them (128 tokens)',
+                       fmt(ttft, ' ms'), '', '', '')
         rss = self.wisp_figure('gpt2_p128', 'peak_rss_mb')
         self.table.add('  peak RSS (wisp bench, 124M f32)', fmt(rss, ' MB'),
                        '', '', '')

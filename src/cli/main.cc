@@ -36,7 +36,7 @@ constexpr char kUsage[] =
     "           [--prefix-sep TEXT] [--mask-token ID]\n"
     "  bench    -m MODEL.wisp [--prompt-tokens N] [--gen-tokens N]\n"
     "           [--threads N] [--repeats R] [--train --batch B --seq T\n"
-    "           --train-steps S] [--json]\n"
+    "           --train-steps S] [--no-checksums] [--json]\n"
     "  version\n";
 
 }  // namespace

@@ -375,8 +375,9 @@ TEST_F(CliTest, BenchWithoutTrainPrintsTextAndNoTrainingFigure) {
     EXPECT_NE(text.out.find(line), std::string::npos) << line << text.out;
   }
   EXPECT_EQ(text.out.find("train"), std::string::npos) << text.out;
-  Result json = RunWisp(absl::StrCat(
-      "bench -m ", *model_, " --prompt-tokens 4 --gen-tokens 2 --json"));
+  Result json = RunWisp(absl::StrCat("bench -m ", *model_,
+                                     " --prompt-tokens 4 --gen-tokens 2 "
+                                     "--no-checksums --json"));
   ASSERT_EQ(json.exit_code, 0) << json.err;
   auto parsed = testing::ParseJson(json.out);
   ASSERT_TRUE(parsed.ok()) << json.out;
