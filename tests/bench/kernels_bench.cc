@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <memory>
 #include <random>
-#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -38,9 +37,7 @@ std::vector<float> RandomFloats(size_t n, uint32_t seed) {
 
 // Args: m, k, n, threads. Besides GFLOP/s and GB/s of weights read, each
 // shape reports its fraction of this run's FMA peak (pct_peak) and triad
-// bandwidth (pct_triad) at the same thread count (machine_baselines.h), and
-// the same fractions per CPU second of each thread (pct_peak_cpu,
-// pct_triad_cpu), which stay meaningful while other work shares the cores.
+// bandwidth (pct_triad) at the same thread count (machine_baselines.h).
 // A GEMV cycles through copies of w totalling over 256 MiB, so that its
 // weights come from memory as in decoding, not from the last-level cache.
 template <class Weight>
@@ -66,7 +63,6 @@ void MatMulBenchmark(benchmark::State& state) {
   std::vector<float> y(m * n);
   size_t copy = 0;
   const auto start = std::chrono::steady_clock::now();
-  const double cpu_start = bench::ProcessCpuSeconds();
   for (auto _ : state) {
     const Weight* wc = w.data() + copy * n * k;
     copy = copy + 1 == copies ? 0 : copy + 1;
@@ -78,7 +74,6 @@ void MatMulBenchmark(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  const double cpu = bench::ProcessCpuSeconds() - cpu_start;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -86,14 +81,12 @@ void MatMulBenchmark(benchmark::State& state) {
   // Decoding streams the weights once per token: bandwidth is its measure.
   const double gbyte =
       1e-9 * (w_bytes + (m * k + m * n) * 4.0) * state.iterations();
-  const bench::Rate& peak = baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
-  const bench::Rate& triad = baselines.triad_gbps[threads < 2 ? 1 : 2];
+  const double peak = baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
+  const double triad = baselines.triad_gbps[threads < 2 ? 1 : 2];
   state.counters["GFLOP/s"] = gflop / seconds;
   state.counters["GB/s"] = gbyte / seconds;
-  state.counters["pct_peak"] = 100 * gflop / seconds / peak.wall;
-  state.counters["pct_triad"] = 100 * gbyte / seconds / triad.wall;
-  state.counters["pct_peak_cpu"] = 100 * gflop * threads / cpu / peak.cpu;
-  state.counters["pct_triad_cpu"] = 100 * gbyte * threads / cpu / triad.cpu;
+  state.counters["pct_peak"] = 100 * gflop / seconds / peak;
+  state.counters["pct_triad"] = 100 * gbyte / seconds / triad;
   state.SetLabel(ActiveTargetName());
 }
 
@@ -129,13 +122,12 @@ BENCHMARK(BM_MatMulBf16)->Apply(MatMulShapes)->UseRealTime();
 
 // The baselines themselves, as benchmarks of their own (arg: threads).
 void BaselineBenchmark(benchmark::State& state,
-                       bench::Rate (*measure)(ThreadPool&, double),
+                       double (*measure)(ThreadPool&, double),
                        const char* unit) {
   ThreadPool pool(static_cast<size_t>(state.range(0)));
-  bench::Rate rate;
+  double rate = 0;
   for (auto _ : state) rate = measure(pool, 0.3);
-  state.counters[unit] = rate.wall;
-  state.counters[std::string(unit) + "_cpu"] = rate.cpu;
+  state.counters[unit] = rate;
 }
 void BM_FmaPeak(benchmark::State& state) {
   BaselineBenchmark(state, bench::MeasureFmaPeakGflops, "GFLOP/s");

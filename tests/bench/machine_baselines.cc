@@ -1,7 +1,6 @@
 #include "tests/bench/machine_baselines.h"
 
 #include <immintrin.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -53,40 +52,29 @@ __attribute__((target("avx2,fma"))) float FmaLoopAvx2(long iterations) {
 }
 
 // The best rate of repeated runs of fn(thread) on every thread of the pool
-// for `seconds`: total work work_per_thread * threads over wall time, and
-// over CPU time per thread.
+// for `seconds`: total work work_per_thread * threads over wall time.
 template <class Fn>
-Rate BestRate(ThreadPool& pool, double work_per_thread, double seconds,
-              const Fn& fn) {
-  Rate best;
-  const double threads = pool.num_threads();
+double BestRate(ThreadPool& pool, double work_per_thread, double seconds,
+                const Fn& fn) {
+  double best = 0;
   const Clock::time_point begin = Clock::now();
   do {
     const Clock::time_point start = Clock::now();
-    const double cpu_start = ProcessCpuSeconds();
     pool.Run(pool.num_threads(), [&](size_t task, size_t) { fn(task); });
-    const double work = work_per_thread * threads;
-    best.wall = std::max(best.wall, work / Seconds(start));
-    best.cpu =
-        std::max(best.cpu, work * threads / (ProcessCpuSeconds() - cpu_start));
+    best =
+        std::max(best, work_per_thread * pool.num_threads() / Seconds(start));
   } while (Seconds(begin) < seconds);
   return best;
 }
 
 }  // namespace
 
-double ProcessCpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-Rate MeasureFmaPeakGflops(ThreadPool& pool, double seconds) {
+double MeasureFmaPeakGflops(ThreadPool& pool, double seconds) {
   constexpr long kIterations = 2'000'000;
   const bool avx512 = __builtin_cpu_supports("avx512f");
   if (!avx512 &&
       !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
-    return Rate();
+    return 0;
   }
   const double lanes = avx512 ? 16 : 8;
   volatile float sink = 0;
@@ -96,7 +84,7 @@ Rate MeasureFmaPeakGflops(ThreadPool& pool, double seconds) {
       });
 }
 
-Rate MeasureTriadGbps(ThreadPool& pool, double seconds) {
+double MeasureTriadGbps(ThreadPool& pool, double seconds) {
   constexpr size_t kElements = size_t{16} << 20;  // 64 MiB per array
   std::vector<float> a(kElements), b(kElements, 1.0f), c(kElements, 2.0f);
   const size_t per_thread = kElements / pool.num_threads();
@@ -116,16 +104,10 @@ const Baselines& MachineBaselines() {
       ThreadPool pool(threads);
       b.fma_peak_gflops[threads] = MeasureFmaPeakGflops(pool, 0.5);
       b.triad_gbps[threads] = MeasureTriadGbps(pool, 1.0);
-      const Rate& peak = b.fma_peak_gflops[threads];
-      const Rate& triad = b.triad_gbps[threads];
       std::fprintf(stderr,
                    "baseline, %zu thread(s): FMA peak %.1f GFLOP/s, triad "
                    "%.1f GB/s\n",
-                   threads, peak.wall, triad.wall);
-      std::fprintf(stderr,
-                   "baseline per CPU second, %zu thread(s): FMA peak %.1f "
-                   "GFLOP/s, triad %.1f GB/s\n",
-                   threads, peak.cpu, triad.cpu);
+                   threads, b.fma_peak_gflops[threads], b.triad_gbps[threads]);
     }
     return b;
   }();

@@ -10,33 +10,21 @@
 
 namespace wisp::bench {
 
-// Rates are reported two ways: per second of wall time, and per second of
-// CPU time of each thread (work / (process CPU seconds / threads)). On a
-// machine shared with other work the second is what the code does while it
-// runs, and the two agree on an idle machine.
-struct Rate {
-  double wall = 0;
-  double cpu = 0;
-};
-
-// CPU seconds used by all threads of this process so far.
-double ProcessCpuSeconds();
-
 // GFLOP/s of independent fused multiply-adds on the widest vectors the CPU
 // has (AVX-512 or AVX2 + FMA; 0 when it has neither), on every thread of
 // `pool`. `seconds` bounds the run; the best of several repeats is kept.
-Rate MeasureFmaPeakGflops(ThreadPool& pool, double seconds);
+double MeasureFmaPeakGflops(ThreadPool& pool, double seconds);
 
 // GB/s of the STREAM triad a[i] = b[i] + s * c[i] over arrays far larger
 // than the caches, the range split over `pool`; 12 bytes per element (the
 // write-allocate read of a is not counted, as in STREAM). Best of repeats.
-Rate MeasureTriadGbps(ThreadPool& pool, double seconds);
+double MeasureTriadGbps(ThreadPool& pool, double seconds);
 
 // The figures above for 1 and 2 threads, measured once on first use and
 // printed to stderr, for benchmarks that report fractions of them.
 struct Baselines {
-  Rate fma_peak_gflops[3];  // index: threads (1 or 2)
-  Rate triad_gbps[3];
+  double fma_peak_gflops[3] = {};  // index: threads (1 or 2)
+  double triad_gbps[3] = {};
 };
 const Baselines& MachineBaselines();
 
