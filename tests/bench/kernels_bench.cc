@@ -38,8 +38,10 @@ std::vector<float> RandomFloats(size_t n, uint32_t seed) {
 // Args: m, k, n, threads. Besides GFLOP/s and GB/s of weights read, each
 // shape reports its fraction of this run's FMA peak (pct_peak) and triad
 // bandwidth (pct_triad) at the same thread count (machine_baselines.h).
-// A GEMV cycles through copies of w totalling over 256 MiB, so that its
-// weights come from memory as in decoding, not from the last-level cache.
+// A GEMV of a matrix of 1 MiB or more cycles through copies of w totalling
+// over 256 MiB, so that its weights come from memory as in decoding a large
+// model, not from the last-level cache; the small model's matrices (its
+// whole model is 1 MB) stay cached, as they do in its decoding.
 template <class Weight>
 void MatMulBenchmark(benchmark::State& state) {
   const size_t m = state.range(0), k = state.range(1), n = state.range(2);
@@ -49,8 +51,9 @@ void MatMulBenchmark(benchmark::State& state) {
   const std::vector<float> x = RandomFloats(m * k, 1);
   const std::vector<float> w32 = RandomFloats(n * k, 2);
   const size_t w_bytes = n * k * sizeof(Weight);
-  const size_t copies =
-      m == 1 ? std::max<size_t>(1, (size_t{256} << 20) / w_bytes + 1) : 1;
+  const size_t copies = m == 1 && w_bytes >= (size_t{1} << 20)
+                            ? (size_t{256} << 20) / w_bytes + 1
+                            : 1;
   std::vector<Weight> w(copies * n * k);
   for (size_t i = 0; i < w.size(); ++i) {
     if constexpr (std::is_same_v<Weight, float>) {
