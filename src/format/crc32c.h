@@ -1,6 +1,7 @@
 // CRC-32C (Castagnoli), the checksum of tensor bytes and of the metadata in
-// .wisp files. Uses the SSE4.2 crc32 instruction when the CPU has it, so
-// verifying a file costs a fraction of reading it.
+// .wisp files. Uses the SSE4.2 crc32 instruction when the CPU has it (chosen
+// at run time), on three interleaved streams so that the instruction's
+// latency is hidden, so verifying a file costs a fraction of reading it.
 #ifndef WISP_FORMAT_CRC32C_H_
 #define WISP_FORMAT_CRC32C_H_
 
@@ -11,6 +12,15 @@ namespace wisp {
 
 // Extends `crc` (0 to start) over data[0, size).
 uint32_t Crc32c(const void* data, size_t size, uint32_t crc = 0);
+
+// The CRC of A followed by B, given crc_a = Crc32c(A), crc_b = Crc32c(B) and
+// the length of B, without touching the bytes (zlib's crc32_combine for the
+// Castagnoli polynomial). Costs O(log length_b).
+uint32_t Crc32cCombine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
+
+// The portable byte-table implementation, whatever the CPU: the reference
+// the hardware path is tested against.
+uint32_t Crc32cPortable(const void* data, size_t size, uint32_t crc = 0);
 
 }  // namespace wisp
 
