@@ -34,8 +34,8 @@ Session::Session(const Model& model, const SessionOptions& options)
     pool_ = std::make_unique<ThreadPool>(options.num_threads);
   }
   const size_t cache_floats = size_t{c.n_layers} * capacity_ * c.kv_dim();
-  keys_.resize(cache_floats);
-  values_.resize(cache_floats);
+  keys_.reset(new float[cache_floats]);  // default-init: no page touched
+  values_.reset(new float[cache_floats]);
   logits_.resize(c.vocab_size);
   // Decoding needs blocks of one; prompts grow the scratch on first use.
   scratch_.Reserve(c, 1, options.num_threads);
@@ -67,7 +67,7 @@ absl::Status Session::Feed(absl::Span<const int32_t> tokens,
     block = tokens.size();
     prefix_len_ = tokens.size();
   }
-  const KvCacheView cache{keys_.data(), values_.data(), capacity_};
+  const KvCacheView cache{keys_.get(), values_.get(), capacity_};
   size_t done = 0;
   while (done < tokens.size()) {
     const size_t n = std::min(block, tokens.size() - done);

@@ -76,7 +76,10 @@ class Session {
   SessionOptions options_;
   size_t capacity_;
   std::unique_ptr<ThreadPool> pool_;
-  std::vector<float> keys_, values_;
+  // [layer][capacity][kv_dim], deliberately left uninitialised: pages are
+  // touched only as positions are written, and nothing reads a row at or past
+  // history_.size(). Zeroing the whole cache up front cost ~6 % of a prefill.
+  std::unique_ptr<float[]> keys_, values_;
   ForwardScratch scratch_;
   std::vector<float> logits_;
   std::vector<float> scratch_logits_;  // sampler's working copy

@@ -132,9 +132,9 @@ void SessionState::Save(const Session& session, uint8_t* out) {
   w.Bytes(session.history_.data(), position * sizeof(int32_t));
   // The cache is [layer][capacity][kv_dim]; only the first `position` rows
   // of each layer hold anything.
-  for (const std::vector<float>* cache : {&session.keys_, &session.values_}) {
+  for (const float* cache : {session.keys_.get(), session.values_.get()}) {
     for (size_t layer = 0; layer < c.n_layers; ++layer) {
-      w.Bytes(cache->data() + layer * session.capacity_ * kv_dim,
+      w.Bytes(cache + layer * session.capacity_ * kv_dim,
               position * kv_dim * sizeof(float));
     }
   }
@@ -231,9 +231,9 @@ absl::Status SessionState::Load(absl::Span<const uint8_t> bytes,
   Session& s = *session;
   s.history_.assign(tokens.begin(), tokens.end());  // keeps its capacity
   s.prefix_len_ = prefix_len;
-  for (std::vector<float>* cache : {&s.keys_, &s.values_}) {
+  for (float* cache : {s.keys_.get(), s.values_.get()}) {
     for (size_t layer = 0; layer < n_layers; ++layer) {
-      std::memcpy(cache->data() + layer * s.capacity_ * kv_dim,
+      std::memcpy(cache + layer * s.capacity_ * kv_dim,
                   r.Skip(position * kv_dim * 4), position * kv_dim * 4);
     }
   }
