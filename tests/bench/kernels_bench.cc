@@ -20,6 +20,7 @@
 #include "src/core/thread_pool.h"
 #include "src/kernels/attention.h"
 #include "src/kernels/bf16.h"
+#include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
 #include "tests/bench/machine_baselines.h"
@@ -177,6 +178,32 @@ void BM_SwiGLU(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_SwiGLU)->Arg(172)->Arg(3072);
+
+// GPT-2's MLP activation: one 128-token prefill block of the 124M model's
+// 3072-wide hidden layer, forward and (as training runs it) backward.
+void BM_GeluTanh(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const std::vector<float> x = RandomFloats(n, 9);
+  std::vector<float> y(n);
+  for (auto _ : state) {
+    Gelu(GeluKind::kTanh, x.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_GeluTanh)->Arg(128 * 3072);
+
+void BM_GeluTanhBackward(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const std::vector<float> x = RandomFloats(n, 9), dy = RandomFloats(n, 10);
+  std::vector<float> dx(n);
+  for (auto _ : state) {
+    GeluBackward(GeluKind::kTanh, x.data(), dy.data(), dx.data(), n);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_GeluTanhBackward)->Arg(128 * 3072);
 
 // One decoding query against n_keys cached positions (the fused attention
 // of attention.h). Args: head_dim, n_keys; kv_stride as for 12 heads in one
