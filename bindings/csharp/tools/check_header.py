@@ -10,11 +10,17 @@ idiomatic enums cannot silently lag the header.
   python3 check_header.py HEADER CSHARP_SRC_DIR      exit 0: in sync
   python3 check_header.py --self-test HEADER DIR     proves drift is caught
 
+The header is read by the parser shared with the other bindings,
+bindings/tools/wisp_header.py; this script keeps only the C# side.
 Standard library only.
 """
 import os
 import re
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import wisp_header  # noqa: E402  (bindings/tools: the shared C-header parser)
 
 # C base type -> C# spelling of one value of it.
 SCALARS = {
@@ -25,30 +31,18 @@ HANDLES = {"wisp_model": "ModelHandle", "wisp_session": "SessionHandle",
            "wisp_trainer": "TrainerHandle"}
 
 
-def strip_c_comments(text):
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
+def c_type(t):
+    """CType('wisp_model', True, 1) -> ('wisp_model', 1): C# has no const."""
+    return t.base, t.pointers
 
 
-def c_type(decl):
-    """'const wisp_model* model' -> ('wisp_model', 1, 'model')."""
-    m = re.match(r"^([A-Za-z_]\w*)\s*(\**)\s*([A-Za-z_]\w*)?$",
-                 _normalize(decl.replace("const ", " ").strip()))
-    if not m:
-        raise ValueError("cannot parse C declaration: " + decl)
-    return m.group(1), len(m.group(2)), m.group(3) or ""
-
-
-def _normalize(decl):
-    base = re.match(r"^\s*([A-Za-z_]\w*)", decl).group(1)
-    rest = decl[len(decl) - len(decl.lstrip()) + len(base):]
-    stars = rest.count("*")
-    name = rest.replace("*", " ").strip()
-    return base + " " + "*" * stars + (" " + name if name else "")
+def c_decl(p):
+    """Param 'const wisp_model* model' -> ('wisp_model', 1, 'model')."""
+    return p.type.base, p.type.pointers, p.name
 
 
 def enum_members(body):
-    """'A = 0, B = 1,' (C or C#) -> {'A': 0, 'B': 1}."""
+    """'A = 0, B = 1,' (C#) -> {'A': 0, 'B': 1}."""
     members = {}
     for item in body.split(","):
         if item.strip():
@@ -58,37 +52,19 @@ def enum_members(body):
 
 
 def parse_header(text):
-    text = strip_c_comments(text)
-    api = {"functions": {}, "structs": {}, "enums": {}, "callbacks": {},
-           "version": {}}
-    for name, value in re.findall(
-            r"#define\s+(WISP_API_VERSION_(?:MAJOR|MINOR))\s+(\d+)", text):
-        api["version"][name] = int(value)
-    for body, name in re.findall(r"typedef\s+enum\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;",
-                                 text, re.S):
-        api["enums"][name] = enum_members(body)
-    for body, name in re.findall(
-            r"typedef\s+struct\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;", text, re.S):
-        api["structs"][name] = [c_type(f) for f in body.split(";") if f.strip()]
-    for ret, name, params in re.findall(
-            r"typedef\s+(\w+)\s*\(\s*\*\s*(\w+)\s*\)\s*\(([^)]*)\)\s*;", text):
-        api["callbacks"][name] = (c_type(ret + " r")[:2],
-                                  [c_type(p) for p in params.split(",")])
-    for ret, name, params in re.findall(
-            r"WISP_API\s+([\w\s\*]+?)\s*\b(wisp_\w+)\s*\(([^)]*)\)\s*;", text):
-        params = [] if params.strip() == "void" else [
-            c_type(p) for p in params.split(",")]
-        api["functions"][name] = (c_type(ret + " r")[:2], params)
-    # Anything the patterns above could not read must not pass unnoticed.
-    declared = len(re.findall(r"^WISP_API\s", text, re.M))
-    if declared != len(api["functions"]):
-        raise ValueError("read %d of the header's %d WISP_API declarations"
-                         % (len(api["functions"]), declared))
-    for kind, keyword in (("structs", "struct"), ("enums", "enum")):
-        declared = len(re.findall(r"typedef\s+%s\s+\w+\s*\{" % keyword, text))
-        if declared != len(api[kind]):
-            raise ValueError("read %d of the header's %d %s"
-                             % (len(api[kind]), declared, kind))
+    """The header, read by the shared parser, in this script's model."""
+    h = wisp_header.parse(text)
+    api = {"functions": {}, "structs": {}, "enums": dict(h.enums),
+           "callbacks": {}, "version": {}}
+    for name, value in h.version.items():
+        if name in ("WISP_API_VERSION_MAJOR", "WISP_API_VERSION_MINOR"):
+            api["version"][name] = value
+    for name, fields in h.structs.items():
+        if fields is not None:  # opaque handles are checked as HANDLES
+            api["structs"][name] = [c_decl(f) for f in fields]
+    for kind, decls in (("callbacks", h.callbacks), ("functions", h.functions)):
+        for name, fn in decls.items():
+            api[kind][name] = (c_type(fn.ret), [c_decl(p) for p in fn.params])
     return api
 
 

@@ -14,11 +14,18 @@ It also fails if a function or enum value of sys.rs is used by no other file
 of the crate: the safe API must cover the whole header.
 
 Both sides are reduced to one model (C types spelled as Rust types), so the
-comparison is exact rather than a fuzzy text match. Python 3 stdlib only.
+comparison is exact rather than a fuzzy text match. The header is read by the
+parser shared with the other bindings, bindings/tools/wisp_header.py; this
+script keeps only the Rust side. Python 3 stdlib only.
 """
 import os
 import re
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import wisp_header  # noqa: E402  (bindings/tools: the shared C-header parser)
+from wisp_header import split_top  # noqa: E402
 
 C_TO_RUST = {
     "size_t": "usize", "int32_t": "i32", "int64_t": "i64", "uint32_t": "u32",
@@ -28,103 +35,31 @@ C_TO_RUST = {
 }
 
 
-def rust_type_of_c(decl):
-    """'const char*' -> '*const c_char'; 'wisp_model**' -> '*mut *mut wisp_model'."""
-    decl = decl.replace("*", " * ").split()
-    base_const = False
-    base = None
-    stars = []
-    for tok in decl:
-        if tok == "const":
-            if base is None:
-                base_const = True
-            # a const after a '*' qualifies the pointer itself: no ABI meaning
-        elif tok == "*":
-            stars.append("*")
-        elif tok in ("struct", "enum"):
-            continue
-        elif base is None:
-            base = tok
-        else:  # "unsigned int", "long long"...
-            base = base + " " + tok
-    rust = C_TO_RUST.get(base, base)
-    if base == "void" and not stars:
+def rust_type(t):
+    """CType('char', True, 1) -> '*const c_char'; wisp_model** -> '*mut *mut wisp_model'."""
+    rust = C_TO_RUST.get(t.base, t.base)
+    if t.base == "void" and not t.pointers:
         return "()"
-    for i in range(len(stars)):
-        rust = ("*const " if (i == 0 and base_const) else "*mut ") + rust
+    for i in range(t.pointers):
+        rust = ("*const " if (i == 0 and t.const) else "*mut ") + rust
     return rust
 
 
-def split_decl(decl):
-    """'const char* path' -> ('path', '*const c_char')."""
-    m = re.match(r"^(.*?)([A-Za-z_]\w*)$", decl.strip())
-    return m.group(2), rust_type_of_c(m.group(1))
-
-
-def split_top(text, sep):
-    """Splits on sep outside (), {}."""
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch in "({":
-            depth += 1
-        elif ch in ")}":
-            depth -= 1
-        if ch == sep and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return [p.strip() for p in parts if p.strip()]
-
-
-def c_params(text):
-    text = text.strip()
-    if text in ("", "void"):
-        return []
-    return [split_decl(p)[1] for p in split_top(text, ",")]
-
-
 def parse_header(src):
-    """Returns {kind: {name: description}} for the C header."""
-    model = {"fn": {}, "struct": {}, "enum": {}, "callback": {}, "const": {}}
-    src = re.sub(r"/\*.*?\*/", " ", src, flags=re.S)
-    src = re.sub(r"//[^\n]*", " ", src)
-    src = src.replace("\\\n", " ")
-    src = re.sub(r"#ifdef __cplusplus.*?#endif", " ", src, flags=re.S)
-    for m in re.finditer(r"^\s*#define\s+(WISP_API_VERSION_\w+)\s+(\d+)", src, re.M):
-        model["const"][m.group(1)] = int(m.group(2))
-    src = re.sub(r"^\s*#[^\n]*", " ", src, flags=re.M)
-    src = re.sub(r"\bWISP_API\b", " ", src)
-    src = re.sub(r"\s+", " ", src)
-    for stmt in split_top(src, ";"):
-        m = re.match(r"^typedef enum (\w+) \{(.*)\} (\w+)$", stmt)
-        if m:
-            values, nxt = {}, 0
-            for item in split_top(m.group(2), ","):
-                name, _, value = item.partition("=")
-                nxt = int(value.strip(), 0) if value.strip() else nxt
-                values[name.strip()] = nxt
-                nxt += 1
-            model["enum"][m.group(3)] = values
-            continue
-        m = re.match(r"^typedef struct (\w+) \{(.*)\} (\w+)$", stmt)
-        if m:
-            model["struct"][m.group(3)] = [split_decl(f) for f in split_top(m.group(2), ";")]
-            continue
-        m = re.match(r"^typedef struct (\w+) (\w+)$", stmt)
-        if m:
-            model["struct"][m.group(2)] = "opaque"
-            continue
-        m = re.match(r"^typedef (.+?)\(\s*\*\s*(\w+)\s*\)\s*\((.*)\)$", stmt)
-        if m:
-            model["callback"][m.group(2)] = (c_params(m.group(3)), rust_type_of_c(m.group(1)))
-            continue
-        m = re.match(r"^(.+?)\b(\w+)\s*\((.*)\)$", stmt)
-        if m:
-            model["fn"][m.group(2)] = (c_params(m.group(3)), rust_type_of_c(m.group(1)))
-            continue
-        raise SystemExit(f"check_header: cannot parse header statement: {stmt}")
+    """Returns {kind: {name: description}} for the C header, read by the
+    shared parser and spelled as Rust types."""
+    try:
+        h = wisp_header.parse(src)
+    except wisp_header.HeaderError as e:
+        raise SystemExit(f"check_header: {e}")
+    model = {"fn": {}, "struct": {}, "enum": dict(h.enums), "callback": {},
+             "const": dict(h.version)}
+    for name, fields in h.structs.items():
+        model["struct"][name] = "opaque" if fields is None else [
+            (f.name, rust_type(f.type)) for f in fields]
+    for kind, decls in (("callback", h.callbacks), ("fn", h.functions)):
+        for name, fn in decls.items():
+            model[kind][name] = ([rust_type(p.type) for p in fn.params], rust_type(fn.ret))
     return model
 
 
