@@ -34,6 +34,7 @@ class Writer {
     U32(v);
   }
   void Bytes(const void* data, size_t n) {
+    if (n == 0) return;  // data may be null then (an empty vector)
     std::memcpy(p_, data, n);
     p_ += n;
   }
@@ -221,7 +222,11 @@ absl::Status SessionState::Load(absl::Span<const uint8_t> bytes,
     return absl::DataLossError("session state has an invalid random state");
   }
   std::vector<int32_t> tokens(position);
-  std::memcpy(tokens.data(), r.Skip(position * 4), position * 4);
+  // memcpy with a null pointer is undefined even for 0 bytes, and an empty
+  // vector's data() may be null.
+  if (position > 0) {
+    std::memcpy(tokens.data(), r.Skip(position * 4), position * 4);
+  }
   if (absl::Status ids = session->model().CheckTokenIds(tokens); !ids.ok()) {
     return absl::DataLossError(
         absl::StrCat("session state is inconsistent: ", ids.message()));
