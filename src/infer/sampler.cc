@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace wisp {
@@ -72,8 +71,18 @@ int32_t Sampler::Sample(absl::Span<float> logits,
   if (params_.repetition_penalty != 1.0f && params_.repetition_last_n > 0) {
     const size_t n = std::min(history.size(),
                               static_cast<size_t>(params_.repetition_last_n));
-    absl::flat_hash_set<int32_t> seen(history.end() - n, history.end());
-    for (int32_t token : seen) {
+    // Each distinct recent token is penalised once; a reused sorted copy
+    // instead of a hash set keeps decoding free of allocations.
+    if (penalised_.capacity() < n) {
+      // Grow once to the whole look-back window (bounded), not per token.
+      penalised_.reserve(std::max(
+          n, std::min<size_t>(params_.repetition_last_n, size_t{1} << 16)));
+    }
+    penalised_.assign(history.end() - n, history.end());
+    std::sort(penalised_.begin(), penalised_.end());
+    penalised_.erase(std::unique(penalised_.begin(), penalised_.end()),
+                     penalised_.end());
+    for (int32_t token : penalised_) {
       if (token < 0 || token >= vocab) continue;
       float& l = logits[token];
       l = l > 0 ? l / params_.repetition_penalty

@@ -66,6 +66,7 @@ class Sampler {
   SamplerParams params_;
   Rng rng_;
   std::vector<std::pair<float, int32_t>> candidates_;  // reused, no churn
+  std::vector<int32_t> penalised_;                     // reused, no churn
 };
 
 }  // namespace wisp

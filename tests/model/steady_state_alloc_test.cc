@@ -139,6 +139,9 @@ TEST(SteadyStateAllocTest, DecodeAllocatesNothing) {
       greedy.temperature = 0.0f;
       ExpectDecodeAllocatesNothing(*model, threads, greedy);
       ExpectDecodeAllocatesNothing(*model, threads, SamplerParams{});
+      SamplerParams penalised;
+      penalised.repetition_penalty = 1.3f;
+      ExpectDecodeAllocatesNothing(*model, threads, penalised);
     }
   }
 }
