@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/format/crc32c.h"
 #include "src/format/header_codec.h"
+#include "src/format/little_endian.h"
 #include "src/format/wisp_file.h"
 
 namespace wisp {
@@ -57,23 +58,6 @@ namespace {
 
 constexpr size_t kHeaderCrcOffset = 52;
 
-template <class T>
-void Put(uint8_t* out, size_t offset, T value) {
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    out[offset + i] =
-        static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
-  }
-}
-
-template <class T>
-T Get(const uint8_t* in, size_t offset) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    value |= static_cast<uint64_t>(in[offset + i]) << (8 * i);
-  }
-  return static_cast<T>(value);
-}
-
 // True if [offset, offset + length) lies inside [0, size), without overflow.
 bool InBounds(uint64_t offset, uint64_t length, uint64_t size) {
   return offset <= size && length <= size - offset;
@@ -84,15 +68,15 @@ bool InBounds(uint64_t offset, uint64_t length, uint64_t size) {
 std::array<uint8_t, FileHeader::kSize> EncodeHeader(const FileHeader& h) {
   std::array<uint8_t, FileHeader::kSize> out{};
   std::memcpy(out.data(), FileHeader::kMagic, sizeof(FileHeader::kMagic));
-  Put<uint32_t>(out.data(), 8, h.format_version);
-  Put<uint32_t>(out.data(), 12, FileHeader::kSize);
-  Put<uint64_t>(out.data(), 16, h.metadata_offset);
-  Put<uint64_t>(out.data(), 24, h.metadata_length);
-  Put<uint64_t>(out.data(), 32, h.data_offset);
-  Put<uint64_t>(out.data(), 40, h.data_length);
-  Put<uint32_t>(out.data(), 48, h.metadata_crc32c);
-  Put<uint32_t>(out.data(), kHeaderCrcOffset,
-                Crc32c(out.data(), kHeaderCrcOffset));
+  PutLittleEndian<uint32_t>(out.data(), 8, h.format_version);
+  PutLittleEndian<uint32_t>(out.data(), 12, FileHeader::kSize);
+  PutLittleEndian<uint64_t>(out.data(), 16, h.metadata_offset);
+  PutLittleEndian<uint64_t>(out.data(), 24, h.metadata_length);
+  PutLittleEndian<uint64_t>(out.data(), 32, h.data_offset);
+  PutLittleEndian<uint64_t>(out.data(), 40, h.data_length);
+  PutLittleEndian<uint32_t>(out.data(), 48, h.metadata_crc32c);
+  PutLittleEndian<uint32_t>(out.data(), kHeaderCrcOffset,
+                            Crc32c(out.data(), kHeaderCrcOffset));
   return out;
 }
 
@@ -111,28 +95,30 @@ absl::StatusOr<FileHeader> DecodeHeader(const uint8_t* in, uint64_t file_size) {
     return absl::DataLossError("not a .wisp file (bad magic)");
   }
   FileHeader h;
-  h.format_version = Get<uint32_t>(in, 8);
+  h.format_version = GetLittleEndian<uint32_t>(in, 8);
   if (h.format_version > FileHeader::kFormatVersion) {
     return absl::UnimplementedError(
         absl::StrCat("file format version ", h.format_version,
                      " is newer than this wisp (reads up to ",
                      FileHeader::kFormatVersion, ")"));
   }
-  if (Get<uint32_t>(in, kHeaderCrcOffset) != Crc32c(in, kHeaderCrcOffset)) {
+  if (GetLittleEndian<uint32_t>(in, kHeaderCrcOffset) !=
+      Crc32c(in, kHeaderCrcOffset)) {
     return absl::DataLossError("header checksum mismatch (corrupt header)");
   }
   for (size_t i = kHeaderCrcOffset + 4; i < FileHeader::kSize; ++i) {
     if (in[i] != 0)
       return absl::DataLossError("reserved header bytes not zero");
   }
-  if (h.format_version == 0 || Get<uint32_t>(in, 12) != FileHeader::kSize) {
+  if (h.format_version == 0 ||
+      GetLittleEndian<uint32_t>(in, 12) != FileHeader::kSize) {
     return absl::DataLossError("bad header version or size");
   }
-  h.metadata_offset = Get<uint64_t>(in, 16);
-  h.metadata_length = Get<uint64_t>(in, 24);
-  h.data_offset = Get<uint64_t>(in, 32);
-  h.data_length = Get<uint64_t>(in, 40);
-  h.metadata_crc32c = Get<uint32_t>(in, 48);
+  h.metadata_offset = GetLittleEndian<uint64_t>(in, 16);
+  h.metadata_length = GetLittleEndian<uint64_t>(in, 24);
+  h.data_offset = GetLittleEndian<uint64_t>(in, 32);
+  h.data_length = GetLittleEndian<uint64_t>(in, 40);
+  h.metadata_crc32c = GetLittleEndian<uint32_t>(in, 48);
   if (h.metadata_offset < FileHeader::kSize || h.metadata_length == 0 ||
       !InBounds(h.metadata_offset, h.metadata_length, file_size)) {
     return absl::DataLossError(absl::StrCat(

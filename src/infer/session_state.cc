@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/format/crc32c.h"
+#include "src/format/little_endian.h"
 
 namespace wisp {
 namespace {
@@ -23,10 +24,12 @@ class Writer {
  public:
   explicit Writer(uint8_t* out) : p_(out) {}
   void U32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) *p_++ = static_cast<uint8_t>(v >> (8 * i));
+    PutLittleEndian(p_, 0, v);
+    p_ += 4;
   }
   void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) *p_++ = static_cast<uint8_t>(v >> (8 * i));
+    PutLittleEndian(p_, 0, v);
+    p_ += 8;
   }
   void F32(float f) {
     uint32_t v;
@@ -48,13 +51,13 @@ class Reader {
  public:
   explicit Reader(const uint8_t* in) : p_(in) {}
   uint32_t U32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{*p_++} << (8 * i);
+    const uint32_t v = GetLittleEndian<uint32_t>(p_, 0);
+    p_ += 4;
     return v;
   }
   uint64_t U64() {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{*p_++} << (8 * i);
+    const uint64_t v = GetLittleEndian<uint64_t>(p_, 0);
+    p_ += 8;
     return v;
   }
   float F32() {
