@@ -17,6 +17,7 @@
 // Must follow foreach_target.h, which re-includes this file per target.
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "src/kernels/attention_lanes-inl.h"
 #include "src/kernels/attention_tile-inl.h"
 #include "src/kernels/vector_ops-inl.h"
 // clang-format on
@@ -119,6 +120,9 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
 void AttentionHeadForwardImpl(const AttentionHead& head, float* lse,
                               float* scratch) {
   if (head.n_queries == 0 || head.head_dim == 0) return;
+  if (head.n_queries * head.group >= kAttentionMinLaneRows) {
+    return LaneForward(head, lse, scratch);
+  }
   WithRowTag(head.head_dim,
              [&](auto d) { ForwardRows(d, head, lse, scratch); });
 }

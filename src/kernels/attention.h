@@ -36,10 +36,23 @@ struct AttentionHead {
   size_t out_stride = 0;
 };
 
+// Calls with at least this many query rows (n_queries * group) put the rows
+// in vector lanes and run the keys and values through register-tiled
+// products (attention_lanes-inl.h); fewer rows (decoding) keep keys in lanes.
+inline constexpr size_t kAttentionMinLaneRows = 8;
+// Rows of one chunk of the lane path, at most (two AVX-512 vectors), and
+// keys per tile there: the tile's scores and the chunk's transposed queries
+// and outputs stay in L1 beside the tile's key and value rows.
+inline constexpr size_t kAttentionLaneRows = 32;
+inline constexpr size_t kAttentionLaneKeyTile = 32;
+
 // Floats of scratch AttentionHeadForward needs for `rows` (n_queries *
 // group) query rows. Callers own the scratch (one buffer per thread), so
 // steady-state loops allocate nothing whichever thread runs which call.
 inline size_t AttentionForwardScratch(size_t head_dim, size_t rows) {
+  if (rows >= kAttentionMinLaneRows) {
+    return kAttentionLaneRows * (2 * head_dim + kAttentionLaneKeyTile + 1);
+  }
   return head_dim * kAttentionKeyTile + kAttentionKeyTile +
          rows * (1 + kAttentionKeyTile);
 }
@@ -47,9 +60,12 @@ inline size_t AttentionForwardScratch(size_t head_dim, size_t rows) {
 // out = softmax(scale * q k^T) v for every query row of `head`. If lse is not
 // null, lse[i * group + g] receives the row's log-sum-exp of the scaled
 // scores (what AttentionHeadBackward needs to recompute probabilities). A
-// query that sees no keys gets zeros (and lse -inf). Results depend only on
-// the inputs, not on which thread runs the call or on the other rows of the
-// block. `scratch` holds AttentionForwardScratch floats.
+// query that sees no keys gets zeros (and lse -inf). A row's results depend
+// only on the inputs and on which path its call takes (kAttentionMinLaneRows),
+// not on the thread or on the other rows of the call; callers that cut
+// queries into blocks independently of the thread count therefore get the
+// same bits on any number of threads. `scratch` holds AttentionForwardScratch
+// floats.
 void AttentionHeadForward(const AttentionHead& head, float* lse,
                           float* scratch);
 

@@ -19,6 +19,7 @@
 #include "benchmark/benchmark.h"
 #include "src/core/thread_pool.h"
 #include "src/kernels/attention.h"
+#include "src/kernels/attention_heads.h"
 #include "src/kernels/bf16.h"
 #include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/ops.h"
@@ -244,6 +245,61 @@ void BM_AttentionHeadForward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(1));
 }
 BENCHMARK(BM_AttentionHeadForward)->Args({16, 64})->Args({64, 1024});
+
+// GPT-2 small's causal prefill attention over all 12 heads of 64 (the
+// model's schedule, attention_heads.h). Args: tokens, threads. GFLOP/s
+// counts 4 head_dim flops per visible (query, key) pair (QK^T and PV);
+// pct_peak is against this run's FMA peak at the same thread count.
+void BM_AttentionPrefill(benchmark::State& state) {
+  const size_t n = state.range(0), heads = 12, head_dim = 64;
+  const size_t threads = static_cast<size_t>(state.range(1));
+  const size_t dim = heads * head_dim;
+  const bench::Baselines& baselines = bench::MachineBaselines();
+  ThreadPool pool(threads);
+  const std::vector<float> q = RandomFloats(n * dim, 20);
+  const std::vector<float> keys = RandomFloats(n * dim, 21);
+  const std::vector<float> values = RandomFloats(n * dim, 22);
+  std::vector<float> out(n * dim);
+  std::vector<uint32_t> visible(n);
+  for (size_t i = 0; i < n; ++i) visible[i] = static_cast<uint32_t>(i + 1);
+  const size_t per_thread = AttentionHeadsScratchPerThread(head_dim, 1);
+  std::vector<float> scratch(threads * per_thread);
+  AttentionHeads a;
+  a.q = q.data();
+  a.q_stride = dim;
+  a.n_queries = n;
+  a.n_heads = a.n_kv_heads = heads;
+  a.head_dim = head_dim;
+  a.keys = keys.data();
+  a.values = values.data();
+  a.kv_stride = dim;
+  a.visible = visible.data();
+  a.scale = 0.125f;
+  a.out = out.data();
+  a.out_stride = dim;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    AttentionForwardHeads(a, &pool, scratch.data(), per_thread);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const double gflop =
+      1e-9 * 4.0 * head_dim * heads * (n * (n + 1) / 2) * state.iterations();
+  state.counters["GFLOP/s"] = gflop / seconds;
+  state.counters["pct_peak"] =
+      100 * gflop / seconds / baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_AttentionPrefill)
+    ->ArgNames({"tokens", "threads"})
+    ->Args({128, 1})
+    ->Args({128, 2})
+    ->Args({512, 1})
+    ->Args({512, 2})
+    ->UseRealTime();
 
 // Args: rows, n. The default model's norms (64) and GPT-2 small's (768).
 void BM_RmsNormBackward(benchmark::State& state) {

@@ -141,30 +141,68 @@ TEST_P(AttentionTest, ForwardMatchesReference) {
   }
 }
 
-// A row's result must not depend on the other rows of its block: callers
-// split queries into blocks, and threads take blocks, so this is what makes
-// inference bitwise identical for any thread count.
+// Runs the queries [first, first + count) of `all`'s inputs as one call
+// into a fresh output; returns that output and fills lse for those rows.
+std::vector<float> ForwardOfQueries(size_t n_queries, size_t group,
+                                    size_t head_dim, const uint32_t* visible,
+                                    size_t first, size_t count,
+                                    std::vector<float>* lse) {
+  Case part(n_queries, group, head_dim, n_queries);
+  part.head.q += first * part.q_stride;
+  part.head.out += first * part.q_stride;
+  part.head.visible = visible + first;
+  part.head.n_queries = count;
+  AttentionHeadForward(part.head, lse->data() + first * group,
+                       Scratch(part.head).data());
+  return part.out;
+}
+
+// A row's result must not depend on the other rows of its call, as long as
+// the call takes the same path (kAttentionMinLaneRows): callers split
+// queries into blocks independently of the thread count, and this is what
+// makes inference bitwise identical for any number of threads. Splits cut
+// through lane chunks (32 rows) and group heads at odd places.
 TEST_P(AttentionTest, RowsIndependentOfBlock) {
-  for (size_t head_dim : {8, 17, 64}) {
-    const size_t n_queries = 37, group = 2;
-    Case all(n_queries, group, head_dim, n_queries);
-    const std::vector<uint32_t> visible = Visible("causal", n_queries, 0);
-    all.head.visible = visible.data();
-    std::vector<float> lse_all(n_queries * group), lse_one(group);
-    AttentionHeadForward(all.head, lse_all.data(), Scratch(all.head).data());
-    for (size_t i = 0; i < n_queries; ++i) {
-      Case one(n_queries, group, head_dim, n_queries);
-      one.head.q += i * one.q_stride;
-      one.head.out += i * one.q_stride;
-      one.head.visible = visible.data() + i;
-      one.head.n_queries = 1;
-      AttentionHeadForward(one.head, lse_one.data(), Scratch(one.head).data());
-      for (size_t k = 0; k < group * head_dim; ++k) {
-        ASSERT_EQ(one.out[i * one.q_stride + k], all.out[i * all.q_stride + k])
-            << "head_dim=" << head_dim << " i=" << i;
+  for (const char* mask : {"causal", "prefix", "ragged"}) {
+    for (size_t head_dim : {8, 17, 64}) {
+      const size_t n_queries = 45, group = 2;
+      const std::vector<uint32_t> visible = Visible(mask, n_queries, 0);
+      // Lane path: 90 rows at once against calls of 10, 26 and 54 rows.
+      // Key path: single queries (2 rows) against calls of 3 (6 rows).
+      const std::vector<std::vector<size_t>> splits = {
+          {0, n_queries}, {0, 5, 18, n_queries}, {0, 1, 2, 3}, {0, 3}};
+      std::vector<std::vector<float>> outs, lses;
+      for (const std::vector<size_t>& cuts : splits) {
+        std::vector<float> lse(n_queries * group, 7.0f);
+        std::vector<float> out;
+        for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+          const std::vector<float> part =
+              ForwardOfQueries(n_queries, group, head_dim, visible.data(),
+                               cuts[c], cuts[c + 1] - cuts[c], &lse);
+          if (out.empty()) out.assign(part.size(), 0.0f);
+          const size_t stride = part.size() / n_queries;
+          for (size_t k = cuts[c] * stride; k < cuts[c + 1] * stride; ++k) {
+            out[k] = part[k];
+          }
+        }
+        outs.push_back(out);
+        lses.push_back(lse);
       }
-      for (size_t g = 0; g < group; ++g) {
-        ASSERT_EQ(lse_one[g], lse_all[i * group + g]);
+      SCOPED_TRACE(::testing::Message() << mask << " head_dim=" << head_dim);
+      const size_t stride = outs[0].size() / n_queries;
+      // Lane path.
+      for (size_t k = 0; k < n_queries * stride; ++k) {
+        ASSERT_EQ(outs[0][k], outs[1][k]) << "k=" << k;
+      }
+      for (size_t r = 0; r < n_queries * group; ++r) {
+        ASSERT_EQ(lses[0][r], lses[1][r]) << "r=" << r;
+      }
+      // Key path: the first three queries.
+      for (size_t k = 0; k < 3 * stride; ++k) {
+        ASSERT_EQ(outs[2][k], outs[3][k]) << "k=" << k;
+      }
+      for (size_t r = 0; r < 3 * group; ++r) {
+        ASSERT_EQ(lses[2][r], lses[3][r]) << "r=" << r;
       }
     }
   }
