@@ -4,24 +4,16 @@
 #include <cmath>
 #include <cstring>
 
-#include "src/kernels/attention.h"
+#include "src/kernels/attention_heads.h"
 #include "src/kernels/ops.h"
 #include "src/model/blocks.h"
 
 namespace wisp {
-namespace {
-
-// Queries per attention task: a block shares each key and value tile it
-// loads; blocks of 16 still leave prompts of a few dozen tokens enough tasks
-// to spread over the pool.
-constexpr size_t kQueryBlock = 16;
-
-}  // namespace
 
 void ForwardScratch::Reserve(const ModelConfig& c, size_t max_tokens,
                              size_t num_threads) {
-  attention_per_thread_ = kernels::AttentionForwardScratch(
-      c.head_dim(), kQueryBlock * (c.n_heads / c.n_kv_heads));
+  attention_per_thread_ = kernels::AttentionHeadsScratchPerThread(
+      c.head_dim(), c.n_heads / c.n_kv_heads);
   if (attention_.size() < num_threads * attention_per_thread_) {
     attention_.resize(num_threads * attention_per_thread_);
   }
@@ -35,54 +27,36 @@ void ForwardScratch::Reserve(const ModelConfig& c, size_t max_tokens,
   hb2_.resize(max_tokens * c.hidden_dim);
   head_.resize(3 * max_tokens * c.dim);
   positions_.resize(max_tokens);
+  visible_.resize(max_tokens);
 }
 
 namespace {
 
-// Attention for tokens [0, n) at positions start_pos + i. Tasks are (KV head,
-// block of queries) pairs, each writing its own rows of `out`; the blocks do
-// not depend on the thread count, so neither do the results.
+// Attention for tokens [0, n) at positions start_pos + i over the cache of
+// one layer; `visible` receives each token's visible key count.
 void Attention(const ModelConfig& c, const float* q, const float* keys,
                const float* values, size_t n, size_t start_pos,
                size_t prefix_len, ThreadPool* pool, float* scratch,
-               size_t scratch_per_thread, float* out) {
-  const size_t head_dim = c.head_dim(), kv_dim = c.kv_dim();
-  const size_t group = c.n_heads / c.n_kv_heads;
-  const size_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
-  auto attend = [&](size_t task, size_t thread) {
-    const size_t kv_head = task / blocks, i0 = (task % blocks) * kQueryBlock;
-    const size_t count = std::min(kQueryBlock, n - i0);
-    uint32_t visible[kQueryBlock];
-    for (size_t i = 0; i < count; ++i) {
-      visible[i] = static_cast<uint32_t>(
-          VisibleKeys(c.mask, start_pos + i0 + i, start_pos + n, prefix_len));
-    }
-    kernels::AttentionHead head;
-    head.q = q + i0 * c.dim + kv_head * group * head_dim;
-    head.q_stride = c.dim;
-    head.n_queries = count;
-    head.group = group;
-    head.keys = keys + kv_head * head_dim;
-    head.values = values + kv_head * head_dim;
-    head.kv_stride = kv_dim;
-    head.visible = visible;
-    head.head_dim = head_dim;
-    head.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-    head.out = out + i0 * c.dim + kv_head * group * head_dim;
-    head.out_stride = c.dim;
-    kernels::AttentionHeadForward(head, nullptr,
-                                  scratch + thread * scratch_per_thread);
-  };
-  const size_t tasks = c.n_kv_heads * blocks;
-  if (pool) {
-    // Contiguous ranges, one per thread: claiming each small task from the
-    // pool's shared counter would cost more than a decode step's attention.
-    pool->ParallelFor(tasks, 1, [&](size_t begin, size_t end, size_t thread) {
-      for (size_t t = begin; t < end; ++t) attend(t, thread);
-    });
-  } else {
-    for (size_t t = 0; t < tasks; ++t) attend(t, 0);
+               size_t scratch_per_thread, uint32_t* visible, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    visible[i] = static_cast<uint32_t>(
+        VisibleKeys(c.mask, start_pos + i, start_pos + n, prefix_len));
   }
+  kernels::AttentionHeads heads;
+  heads.q = q;
+  heads.q_stride = c.dim;
+  heads.n_queries = n;
+  heads.n_heads = c.n_heads;
+  heads.n_kv_heads = c.n_kv_heads;
+  heads.head_dim = c.head_dim();
+  heads.keys = keys;
+  heads.values = values;
+  heads.kv_stride = c.kv_dim();
+  heads.visible = visible;
+  heads.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim()));
+  heads.out = out;
+  heads.out_stride = c.dim;
+  kernels::AttentionForwardHeads(heads, pool, scratch, scratch_per_thread);
 }
 
 }  // namespace
@@ -137,7 +111,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
     }
     Attention(c, q, cache.keys + layer_offset, cache.values + layer_offset, n,
               start_pos, prefix_len, pool, s->attention_.data(),
-              s->attention_per_thread_, att);
+              s->attention_per_thread_, s->visible_.data(), att);
     Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, n, dim, dim, pool);
     kernels::AddInPlace(x, xb, n * dim);
     if (post_norm) {

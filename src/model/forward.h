@@ -40,6 +40,7 @@ class ForwardScratch {
   std::vector<float> attention_;
   size_t attention_per_thread_ = 0;
   std::vector<int32_t> positions_;
+  std::vector<uint32_t> visible_;  // keys each token's attention sees
 };
 
 // Runs tokens[0, n) at positions [start_pos, start_pos + n) and stores their
