@@ -157,23 +157,18 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> ByteLevelBpe::Create(
                      " merges, more than int32 ranks hold"));
   }
   std::unique_ptr<ByteLevelBpe> bpe(new ByteLevelBpe(data));
-  // Lowest id first: try_emplace keeps the first of duplicate pieces.
-  absl::flat_hash_map<absl::string_view, int32_t> piece_id;
-  piece_id.reserve(n);
-  for (size_t id = 0; id < n; ++id) {
-    piece_id.try_emplace(pieces[id], static_cast<int32_t>(id));
-  }
+  const PieceTable& table = bpe->pieces();
   for (int b = 0; b < 256; ++b) {
     const char byte = static_cast<char>(b);
-    auto it = piece_id.find(absl::string_view(&byte, 1));
-    if (it == piece_id.end()) {
+    bpe->byte_id_[b] = table.Find(std::string_view(&byte, 1));
+    if (bpe->byte_id_[b] < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "byte-level BPE tokenizer has no piece for the byte ", b));
     }
-    bpe->byte_id_[b] = it->second;
   }
   bpe->merges_.reserve(data.merges.size());
   std::string merged;
+  int32_t previous_result = -1;
   for (size_t rank = 0; rank < data.merges.size(); ++rank) {
     const auto [left, right] = data.merges[rank];
     if (left < 0 || right < 0 || static_cast<size_t>(left) >= n ||
@@ -182,19 +177,30 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> ByteLevelBpe::Create(
           absl::StrCat("byte-level BPE merge ", rank, " (", left, ", ", right,
                        ") is out of range for ", n, " pieces"));
     }
-    merged = pieces[left];
-    merged += pieces[right];
-    auto result = piece_id.find(merged);
-    if (result == piece_id.end()) {
+    const std::string_view left_piece = table.Piece(left);
+    const std::string_view right_piece = table.Piece(right);
+    merged.assign(left_piece.data(), left_piece.size())
+        .append(right_piece.data(), right_piece.size());
+    // GPT-2's vocabulary lists each merge's piece right after the previous
+    // one's, so checking that id first skips a hash probe per merge; without
+    // duplicate pieces any id holding these bytes is the only one.
+    const int32_t guess = previous_result + 1;
+    const int32_t result =
+        !table.has_duplicates() && guess < table.size() &&
+                table.Piece(guess) == std::string_view(merged)
+            ? guess
+            : table.Find(merged);
+    previous_result = result;
+    if (result < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("byte-level BPE merge ", rank, " (", left, ", ", right,
                        ") makes a piece that is not in the vocabulary"));
     }
-    // Keyed by the pieces' canonical ids, so duplicate pieces merge alike;
-    // insert_or_assign lets a repeated pair take its last rank.
+    // Keyed by the pieces' canonical (lowest) ids, so duplicate pieces merge
+    // alike; insert_or_assign lets a repeated pair take its last rank.
     bpe->merges_.insert_or_assign(
-        PairKey(piece_id.at(pieces[left]), piece_id.at(pieces[right])),
-        Merge{static_cast<int32_t>(rank), result->second});
+        PairKey(table.Canonical(left), table.Canonical(right)),
+        Merge{static_cast<int32_t>(rank), result});
   }
   return std::unique_ptr<Tokenizer>(std::move(bpe));
 }

@@ -57,19 +57,15 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> SentencePieceBpe::Create(
 
 SentencePieceBpe::SentencePieceBpe(const TokenizerData& data)
     : Tokenizer(data), scores_(data.scores), max_piece_length_(0) {
-  const std::vector<std::string>& all = pieces();
-  piece_to_id_.reserve(all.size());
+  const PieceTable& all = pieces();
   byte_value_.resize(all.size());
   byte_value_after_bos_.resize(all.size());
-  for (size_t id = 0; id < all.size(); ++id) {
-    const std::string& piece = all[id];
-    // try_emplace keeps the first: duplicates resolve to the lowest id.
-    piece_to_id_.try_emplace(absl::string_view(piece),
-                             static_cast<int32_t>(id));
+  for (int32_t id = 0; id < all.size(); ++id) {
+    const std::string_view piece = all.Piece(id);
     max_piece_length_ = std::max(max_piece_length_, piece.size());
-    byte_value_[id] = ByteOfPiece(piece.c_str());
+    byte_value_[id] = ByteOfPiece(all.CStr(id));
     byte_value_after_bos_[id] = !piece.empty() && piece[0] == ' '
-                                    ? ByteOfPiece(piece.c_str() + 1)
+                                    ? ByteOfPiece(all.CStr(id) + 1)
                                     : byte_value_[id];
   }
   for (int b = 0; b < 256; ++b) {
@@ -81,8 +77,7 @@ SentencePieceBpe::SentencePieceBpe(const TokenizerData& data)
 }
 
 int32_t SentencePieceBpe::Lookup(std::string_view piece) const {
-  auto it = piece_to_id_.find(absl::string_view(piece.data(), piece.size()));
-  return it == piece_to_id_.end() ? -1 : it->second;
+  return pieces().Find(piece);
 }
 
 absl::Status SentencePieceBpe::Encode(std::string_view text, bool add_bos,
@@ -173,13 +168,13 @@ void SentencePieceBpe::Merge(std::vector<int32_t>* ids) const {
   heap.reserve(n);
   std::string joined;
   joined.reserve(2 * max_piece_length_);
-  const std::vector<std::string>& all = pieces();
+  const PieceTable& all = pieces();
   // Appends the pair's candidate, if it is one; the caller restores the heap.
   const auto add_candidate = [&](uint32_t left, uint32_t right) {
-    const std::string& a = all[token[left]];
-    const std::string& b = all[token[right]];
+    const std::string_view a = all.Piece(token[left]);
+    const std::string_view b = all.Piece(token[right]);
     if (a.size() + b.size() > max_piece_length_) return false;
-    joined.assign(a).append(b);
+    joined.assign(a.data(), a.size()).append(b.data(), b.size());
     const int32_t id = Lookup(joined);
     if (id < 0 || !(scores_[id] > kNoMergeScore)) return false;
     heap.push_back(

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -62,8 +61,6 @@ class SentencePieceBpe final : public Tokenizer {
   void Merge(std::vector<int32_t>* ids) const;
 
   std::vector<float> scores_;
-  // Keys point into the base class's pieces, which never change.
-  absl::flat_hash_map<absl::string_view, int32_t> piece_to_id_;
   std::array<int32_t, 256> single_byte_id_;  // Lookup of each 1-byte string
   int32_t dummy_prefix_id_;
   size_t max_piece_length_;  // longest piece; longer pairs cannot match

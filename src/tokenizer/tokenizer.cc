@@ -33,6 +33,13 @@ absl::Status Tokenizer::ValidateCommon(const TokenizerData& data) {
                        " is out of range for a vocabulary of ", n, " pieces"));
     }
   }
+  uint64_t total_bytes = 0;
+  for (const std::string& piece : data.pieces) total_bytes += piece.size() + 1;
+  if (total_bytes > PieceTable::kMaxTotalBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tokenizer pieces take ", total_bytes,
+                     " bytes, more than ", PieceTable::kMaxTotalBytes));
+  }
   if (data.max_piece_length != 0) {
     for (size_t id = 0; id < n; ++id) {
       if (data.pieces[id].size() > data.max_piece_length) {
@@ -72,7 +79,7 @@ std::string Tokenizer::Decode(const std::vector<int32_t>& ids) const {
 }
 
 std::string_view Tokenizer::Piece(int32_t id) const {
-  return InRange(id) ? std::string_view(pieces_[id]) : std::string_view();
+  return InRange(id) ? pieces_.Piece(id) : std::string_view();
 }
 
 }  // namespace wisp

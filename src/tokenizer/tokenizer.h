@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "src/tokenizer/piece_table.h"
 #include "src/tokenizer/tokenizer_data.h"
 
 namespace wisp {
@@ -50,7 +51,7 @@ class Tokenizer {
   // with the stories260K vocabulary).
   std::string Decode(const std::vector<int32_t>& ids) const;
 
-  int32_t vocab_size() const { return static_cast<int32_t>(pieces_.size()); }
+  int32_t vocab_size() const { return pieces_.size(); }
   int32_t bos_id() const { return bos_id_; }  // -1: none
   int32_t eos_id() const { return eos_id_; }  // -1: none
   int32_t unk_id() const { return unk_id_; }  // -1: none
@@ -62,13 +63,11 @@ class Tokenizer {
   static absl::Status ValidateCommon(const TokenizerData& data);
   explicit Tokenizer(const TokenizerData& data);
 
-  bool InRange(int32_t id) const {
-    return id >= 0 && static_cast<size_t>(id) < pieces_.size();
-  }
-  const std::vector<std::string>& pieces() const { return pieces_; }
+  bool InRange(int32_t id) const { return id >= 0 && id < pieces_.size(); }
+  const PieceTable& pieces() const { return pieces_; }
 
  private:
-  std::vector<std::string> pieces_;
+  PieceTable pieces_;
   int32_t bos_id_;
   int32_t eos_id_;
   int32_t unk_id_;
