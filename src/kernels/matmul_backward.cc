@@ -1,0 +1,200 @@
+// MatMulBackwardInput and MatMulBackwardWeight (matmul_backward.h): one
+// blocked GEMM, y (+)= A B with B stored [K, N] row-major and A stored
+// either [M, K] or transposed as [K, M], on gemm_tile-inl.h's micro-kernel.
+//   dx = dy w:      A = dy [m, n],           B = w [n, k]
+//   dw += dy^T x:   A = dy^T (dy is [m, n]), B = x [m, k]
+// Packing reads these layouts directly, so nothing is transposed first.
+#include "src/kernels/matmul_backward.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "src/kernels/scratch.h"
+
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "src/kernels/matmul_backward.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+// Must follow foreach_target.h, which re-includes this file per target.
+#include "hwy/highway.h"
+#include "src/kernels/gemm_tile-inl.h"
+// clang-format on
+
+HWY_BEFORE_NAMESPACE();
+namespace wisp::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+using DF = hn::ScalableTag<float>;
+
+// Below this many multiply-adds a product stays on the caller's thread (as
+// MatMul's GEMM: a fork-join costs microseconds).
+constexpr size_t kParallelMinWork = size_t{1} << 21;
+// A k block of up to 256 keeps one packed A panel in L1 while a B block of
+// 256 columns streams from L2. A sum of at most two such blocks is done as
+// one block (B block <= 512 KiB): the weight gradients sum over the batch's
+// rows (512 for GPT-2 at 4 x 128), and one block means the result is read
+// and written once instead of twice, which matters for the classifier's
+// 154 MB gradient.
+constexpr size_t kDepthBlock = 256;
+constexpr size_t kColumnBlock = 256;
+// Tasks per thread: more than one, claimed as threads become free, so that a
+// core slowed by other programs simply takes fewer of them. A task has at
+// least kMinTaskRows rows (when there are that many): every task packs its
+// own B blocks, and fewer rows would re-read B from memory too often (the
+// classifier's input gradient has 512 rows and a 154 MB B).
+constexpr size_t kTasksPerThread = 8;
+constexpr size_t kMinTaskRows = 128;
+
+static inline size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
+static inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
+
+struct Product {
+  const float* a;  // [M, K], or [K, M] when a_transposed
+  bool a_transposed;
+  const float* b;  // [K, N]
+  float* y;        // [M, N]
+  size_t M, K, N;
+  bool accumulate;  // y += A B instead of y = A B
+};
+
+// Packs A[row0 + r, p0 + p] for r < rows (<= kTileRows), p < depth into a
+// panel of stride kTileRows (MatMul's x panel layout).
+inline void PackAPanel(const Product& pr, size_t row0, size_t rows, size_t p0,
+                       size_t depth, float* HWY_RESTRICT panel) {
+  if (!pr.a_transposed) {
+    TransposeInto(pr.a + row0 * pr.K + p0, pr.K, rows, depth, panel, kTileRows);
+    return;
+  }
+  const float* src = pr.a + p0 * pr.M + row0;
+  if (rows == kTileRows) {  // a fixed-size copy the compiler inlines
+    for (size_t p = 0; p < depth; ++p) {
+      memcpy(panel + p * kTileRows, src + p * pr.M, kTileRows * sizeof(float));
+    }
+  } else {
+    for (size_t p = 0; p < depth; ++p) {
+      memcpy(panel + p * kTileRows, src + p * pr.M, rows * sizeof(float));
+    }
+  }
+}
+
+// Packs B[p0 + p, col0 + c] for c < cols (<= nr), p < depth into a panel of
+// width nr (MatMul's w panel layout), zero past cols so that no stale value
+// (possibly a denormal) enters the multiply-adds.
+template <size_t kNr>
+inline void PackBPanel(const float* HWY_RESTRICT b, size_t ldb, size_t col0,
+                       size_t cols, size_t p0, size_t depth,
+                       float* HWY_RESTRICT panel) {
+  const float* src = b + p0 * ldb + col0;
+  if (cols == kNr) {
+    for (size_t p = 0; p < depth; ++p) {
+      memcpy(panel + p * kNr, src + p * ldb, kNr * sizeof(float));
+    }
+    return;
+  }
+  for (size_t p = 0; p < depth; ++p) {
+    memcpy(panel + p * kNr, src + p * ldb, cols * sizeof(float));
+    memset(panel + p * kNr + cols, 0, (kNr - cols) * sizeof(float));
+  }
+}
+
+// Rows of A panels [panel_begin, panel_end) times columns of B panels
+// [col_panel_begin, col_panel_end).
+void ProductBlock(const Product& pr, size_t panel_begin, size_t panel_end,
+                  size_t col_panel_begin, size_t col_panel_end) {
+  const DF d;
+  constexpr size_t kNr = 2 * hn::MaxLanes(DF());
+  HWY_DASSERT(kNr == 2 * hn::Lanes(d));
+  const size_t panels_per_block = kColumnBlock > kNr ? kColumnBlock / kNr : 1;
+  const size_t depth_block = pr.K <= 2 * kDepthBlock ? pr.K : kDepthBlock;
+  float* packed_b = ThreadScratch(ScratchSlot::kPackedW,
+                                  panels_per_block * kNr * depth_block);
+  float* packed_a =
+      ThreadScratch(ScratchSlot::kPackedX, kTileRows * depth_block);
+  for (size_t jb = col_panel_begin; jb < col_panel_end;
+       jb += panels_per_block) {
+    const size_t jb_end = Min(jb + panels_per_block, col_panel_end);
+    for (size_t p0 = 0; p0 < pr.K; p0 += depth_block) {
+      const size_t depth = Min(depth_block, pr.K - p0);
+      for (size_t jp = jb; jp < jb_end; ++jp) {
+        PackBPanel<kNr>(pr.b, pr.N, jp * kNr, Min(kNr, pr.N - jp * kNr), p0,
+                        depth, packed_b + (jp - jb) * depth * kNr);
+      }
+      const bool accumulate = pr.accumulate || p0 > 0;
+      for (size_t ip = panel_begin; ip < panel_end; ++ip) {
+        const size_t row0 = ip * kTileRows;
+        const size_t rows = Min(kTileRows, pr.M - row0);
+        PackAPanel(pr, row0, rows, p0, depth, packed_a);
+        for (size_t jp = jb; jp < jb_end; ++jp) {
+          const size_t col0 = jp * kNr;
+          MicroKernelRows(d, rows, packed_a, packed_b + (jp - jb) * depth * kNr,
+                          depth, nullptr, accumulate, Min(kNr, pr.N - col0),
+                          pr.y + row0 * pr.N + col0, pr.N);
+        }
+      }
+    }
+  }
+}
+
+void RunProduct(const Product& pr, ThreadPool* pool) {
+  if (pr.M == 0 || pr.N == 0) return;
+  if (pr.K == 0) {  // an empty sum: the blocks would never write y
+    if (!pr.accumulate) memset(pr.y, 0, pr.M * pr.N * sizeof(float));
+    return;
+  }
+  constexpr size_t kNr = 2 * hn::MaxLanes(DF());
+  const size_t row_panels = DivCeil(pr.M, kTileRows);
+  const size_t col_panels = DivCeil(pr.N, kNr);
+  const size_t panels_per_block = kColumnBlock > kNr ? kColumnBlock / kNr : 1;
+  size_t threads = pool == nullptr ? 1 : pool->num_threads();
+  if (pr.M * pr.K * pr.N < kParallelMinWork) threads = 1;
+  if (threads == 1) {
+    ProductBlock(pr, 0, row_panels, 0, col_panels);
+    return;
+  }
+  // Tasks are (rows, one column block): every task owns its outputs and sums
+  // them over all of K in one order, so the split changes no bit.
+  const size_t col_chunks = DivCeil(col_panels, panels_per_block);
+  size_t row_chunks =
+      Min(DivCeil(kTasksPerThread * threads, col_chunks), pr.M / kMinTaskRows);
+  if (row_chunks == 0) row_chunks = 1;
+  pool->Run(row_chunks * col_chunks, [&](size_t task, size_t /*thread*/) {
+    const size_t rc = task / col_chunks, cc = task % col_chunks;
+    ProductBlock(pr, rc * row_panels / row_chunks,
+                 (rc + 1) * row_panels / row_chunks, cc * panels_per_block,
+                 Min((cc + 1) * panels_per_block, col_panels));
+  });
+}
+
+void MatMulBackwardInputImpl(const float* dy, const float* w, float* dx,
+                             size_t m, size_t n, size_t k, bool accumulate,
+                             ThreadPool* pool) {
+  RunProduct(Product{dy, false, w, dx, m, n, k, accumulate}, pool);
+}
+
+void MatMulBackwardWeightImpl(const float* dy, const float* x, float* dw,
+                              size_t m, size_t n, size_t k, ThreadPool* pool) {
+  RunProduct(Product{dy, true, x, dw, n, m, k, true}, pool);
+}
+
+}  // namespace wisp::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace wisp::kernels {
+
+HWY_EXPORT(MatMulBackwardInputImpl);
+HWY_EXPORT(MatMulBackwardWeightImpl);
+
+void MatMulBackwardInput(const float* dy, const float* w, float* dx, size_t m,
+                         size_t n, size_t k, bool accumulate,
+                         ThreadPool* pool) {
+  HWY_DYNAMIC_DISPATCH(MatMulBackwardInputImpl)
+  (dy, w, dx, m, n, k, accumulate, pool);
+}
+
+void MatMulBackwardWeight(const float* dy, const float* x, float* dw, size_t m,
+                          size_t n, size_t k, ThreadPool* pool) {
+  HWY_DYNAMIC_DISPATCH(MatMulBackwardWeightImpl)(dy, x, dw, m, n, k, pool);
+}
+
+}  // namespace wisp::kernels
+#endif  // HWY_ONCE
