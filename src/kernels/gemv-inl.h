@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "src/kernels/bf16.h"
 #include "src/kernels/vector_ops-inl.h"
@@ -24,6 +25,12 @@
 HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+
+// How far ahead of its loads each row stream prefetches. The hardware
+// prefetcher alone kept a core's GEMV at about 60 % of the triad bandwidth
+// on Zen 5; asking for the line 1 KiB ahead in each of the four streams ran
+// 1.25x faster (256 to 2048 bytes all helped; 1 KiB was best).
+constexpr size_t kGemvPrefetchBytes = 1024;
 
 // Adds up the lanes of four vectors at once: out[r] = sum of the lanes of
 // s_r. Interleaving pairs of rows and then pairs of pairs leaves each 128-bit
@@ -89,8 +96,18 @@ HWY_INLINE void GemvRows(DF d, const float* HWY_RESTRICT x,
   const float* HWY_RESTRICT w3 = rows_w[3];
   V a00 = hn::Zero(d), a01 = hn::Zero(d), a10 = hn::Zero(d), a11 = hn::Zero(d),
     a20 = hn::Zero(d), a21 = hn::Zero(d), a30 = hn::Zero(d), a31 = hn::Zero(d);
+  // Two cache lines per row per step (AVX-512): prefetch both.
+  constexpr size_t kAhead = kGemvPrefetchBytes / sizeof(float);
   size_t i = 0;
   for (; i + 2 * N <= k; i += 2 * N) {
+    hwy::Prefetch(w0 + i + kAhead);
+    hwy::Prefetch(w0 + i + kAhead + N);
+    hwy::Prefetch(w1 + i + kAhead);
+    hwy::Prefetch(w1 + i + kAhead + N);
+    hwy::Prefetch(w2 + i + kAhead);
+    hwy::Prefetch(w2 + i + kAhead + N);
+    hwy::Prefetch(w3 + i + kAhead);
+    hwy::Prefetch(w3 + i + kAhead + N);
     const V x0 = hn::LoadU(d, x + i);
     const V x1 = hn::LoadU(d, x + i + N);
     a00 = hn::MulAdd(x0, hn::LoadU(d, w0 + i), a00);
@@ -175,8 +192,14 @@ HWY_INLINE void GemvRowsBf16(DF d, const float* HWY_RESTRICT x,
   const uint16_t* HWY_RESTRICT w3 = rows_w[3];
   V a00 = hn::Zero(d), a01 = hn::Zero(d), a10 = hn::Zero(d), a11 = hn::Zero(d),
     a20 = hn::Zero(d), a21 = hn::Zero(d), a30 = hn::Zero(d), a31 = hn::Zero(d);
+  // One cache line per row per step (AVX-512).
+  constexpr size_t kAhead = kGemvPrefetchBytes / sizeof(uint16_t);
   size_t i = 0;
   for (; i + 2 * N <= k; i += 2 * N) {
+    hwy::Prefetch(w0 + i + kAhead);
+    hwy::Prefetch(w1 + i + kAhead);
+    hwy::Prefetch(w2 + i + kAhead);
+    hwy::Prefetch(w3 + i + kAhead);
     const V x_even = hn::Load(d, x_blocks + i);
     const V x_odd = hn::Load(d, x_blocks + i + N);
     V even, odd;
