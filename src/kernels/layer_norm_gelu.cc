@@ -135,6 +135,14 @@ void LayerNormForward(const float* x, const float* weight, const float* bias,
 void LayerNormBackward(const float* dy, const float* x, const float* weight,
                        const float* mean, const float* rstd, float* dx,
                        float* dweight, float* dbias, size_t rows, size_t n) {
+  LayerNormBackwardInput(dy, x, weight, mean, rstd, dx, rows, n);
+  LayerNormBackwardParams(dy, x, mean, rstd, dweight, dbias, rows, n, 0, n);
+}
+
+void LayerNormBackwardInput(const float* dy, const float* x,
+                            const float* weight, const float* mean,
+                            const float* rstd, float* dx, size_t rows,
+                            size_t n) {
   for (size_t r = 0; r < rows; ++r) {
     const float* dyr = dy + r * n;
     const float* xr = x + r * n;
@@ -153,8 +161,25 @@ void LayerNormBackward(const float* dy, const float* x, const float* weight,
     for (size_t i = 0; i < n; ++i) {
       const float xhat = (xr[i] - m) * s;
       dxr[i] += s * (dyr[i] * weight[i] - g_mean - xhat * gx_mean);
-      dweight[i] += dyr[i] * xhat;
-      if (dbias) dbias[i] += dyr[i];
+    }
+  }
+}
+
+void LayerNormBackwardParams(const float* dy, const float* x, const float* mean,
+                             const float* rstd, float* dweight, float* dbias,
+                             size_t rows, size_t n, size_t col_begin,
+                             size_t col_end) {
+  // Row by row, so each column sums its rows in order whatever the column
+  // range.
+  for (size_t r = 0; r < rows; ++r) {
+    const float* dyr = dy + r * n;
+    const float* xr = x + r * n;
+    const float m = mean[r], s = rstd[r];
+    for (size_t i = col_begin; i < col_end; ++i) {
+      dweight[i] += dyr[i] * ((xr[i] - m) * s);
+    }
+    if (dbias) {
+      for (size_t i = col_begin; i < col_end; ++i) dbias[i] += dyr[i];
     }
   }
 }
@@ -183,10 +208,11 @@ void GeluBackward(GeluKind kind, const float* x, const float* dy, float* dx,
   }
 }
 
-void BiasBackward(const float* dy, float* dbias, size_t rows, size_t n) {
+void BiasBackward(const float* dy, float* dbias, size_t rows, size_t n,
+                  size_t col_begin, size_t col_end) {
   for (size_t r = 0; r < rows; ++r) {
     const float* dyr = dy + r * n;
-    for (size_t i = 0; i < n; ++i) dbias[i] += dyr[i];
+    for (size_t i = col_begin; i < col_end; ++i) dbias[i] += dyr[i];
   }
 }
 

@@ -18,6 +18,18 @@ void LayerNormForward(const float* x, const float* weight, const float* bias,
 void LayerNormBackward(const float* dy, const float* x, const float* weight,
                        const float* mean, const float* rstd, float* dx,
                        float* dweight, float* dbias, size_t rows, size_t n);
+// Its two halves, for callers that spread them over threads: dx alone (rows
+// are independent), and dweight and dbias (may be null) alone over columns
+// [col_begin, col_end) of all rows (columns are independent; each sums its
+// rows in order, so a split over threads changes no bit).
+void LayerNormBackwardInput(const float* dy, const float* x,
+                            const float* weight, const float* mean,
+                            const float* rstd, float* dx, size_t rows,
+                            size_t n);
+void LayerNormBackwardParams(const float* dy, const float* x, const float* mean,
+                             const float* rstd, float* dweight, float* dbias,
+                             size_t rows, size_t n, size_t col_begin,
+                             size_t col_end);
 
 enum class GeluKind { kTanh, kErf };
 
@@ -28,8 +40,11 @@ void Gelu(GeluKind kind, const float* x, float* y, size_t n);
 void GeluBackward(GeluKind kind, const float* x, const float* dy, float* dx,
                   size_t n);
 
-// dbias[j] += sum over rows of dy[r, j]: the backward of adding a bias.
-void BiasBackward(const float* dy, float* dbias, size_t rows, size_t n);
+// dbias[j] += sum over rows of dy[r, j] (rows of length n) for j in
+// [col_begin, col_end): the backward of adding a bias. Each column sums its
+// rows in order, so callers may split columns over threads.
+void BiasBackward(const float* dy, float* dbias, size_t rows, size_t n,
+                  size_t col_begin, size_t col_end);
 
 }  // namespace wisp::kernels
 

@@ -108,9 +108,9 @@ HWY_INLINE float Dot3Vec(D d, const float* HWY_RESTRICT a,
   return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
 }
 
-void RmsNormBackwardImpl(const float* dy, const float* x, const float* weight,
-                         const float* rstd, float* dx, float* dweight,
-                         size_t rows, size_t n) {
+void RmsNormBackwardInputImpl(const float* dy, const float* x,
+                              const float* weight, const float* rstd, float* dx,
+                              size_t rows, size_t n) {
   const DF d;
   for (size_t r = 0; r < rows; ++r) {
     const float* HWY_RESTRICT dyr = dy + r * n;
@@ -130,8 +130,27 @@ void RmsNormBackwardImpl(const float* dy, const float* x, const float* weight,
                 hn::Add(LoadPart(d, dxr + i, count),
                         hn::NegMulAdd(coeff, xv, direct)),
                 dxr + i, count);
-      StorePart(d, hn::MulAdd(dy_s, xv, LoadPart(d, dweight + i, count)),
-                dweight + i, count);
+    });
+  }
+}
+
+void RmsNormBackwardWeightImpl(const float* dy, const float* x,
+                               const float* rstd, float* dweight, size_t rows,
+                               size_t n, size_t col_begin, size_t col_end) {
+  const DF d;
+  // Row by row, so each column sums its rows in order whatever the column
+  // range: the split over threads changes no bit.
+  for (size_t r = 0; r < rows; ++r) {
+    const float* HWY_RESTRICT dyr = dy + r * n + col_begin;
+    const float* HWY_RESTRICT xr = x + r * n + col_begin;
+    float* HWY_RESTRICT dw = dweight + col_begin;
+    const auto s_v = hn::Set(d, rstd[r]);
+    ForEachVector(d, col_end - col_begin, [&](size_t i, size_t count) {
+      const auto dy_s = hn::Mul(LoadPart(d, dyr + i, count), s_v);
+      StorePart(d,
+                hn::MulAdd(dy_s, LoadPart(d, xr + i, count),
+                           LoadPart(d, dw + i, count)),
+                dw + i, count);
     });
   }
 }
@@ -325,7 +344,8 @@ namespace wisp::kernels {
 
 HWY_EXPORT(TransposeImpl);
 HWY_EXPORT(RmsNormForwardImpl);
-HWY_EXPORT(RmsNormBackwardImpl);
+HWY_EXPORT(RmsNormBackwardInputImpl);
+HWY_EXPORT(RmsNormBackwardWeightImpl);
 HWY_EXPORT(SwiGLUBackwardImpl);
 HWY_EXPORT(CrossEntropyForwardBackwardImpl);
 HWY_EXPORT(CrossEntropyImpl);
@@ -344,8 +364,21 @@ void RmsNormForward(const float* x, const float* weight, float eps, float* y,
 void RmsNormBackward(const float* dy, const float* x, const float* weight,
                      const float* rstd, float* dx, float* dweight, size_t rows,
                      size_t n) {
-  HWY_DYNAMIC_DISPATCH(RmsNormBackwardImpl)
-  (dy, x, weight, rstd, dx, dweight, rows, n);
+  RmsNormBackwardInput(dy, x, weight, rstd, dx, rows, n);
+  RmsNormBackwardWeight(dy, x, rstd, dweight, rows, n, 0, n);
+}
+
+void RmsNormBackwardInput(const float* dy, const float* x, const float* weight,
+                          const float* rstd, float* dx, size_t rows, size_t n) {
+  HWY_DYNAMIC_DISPATCH(RmsNormBackwardInputImpl)
+  (dy, x, weight, rstd, dx, rows, n);
+}
+
+void RmsNormBackwardWeight(const float* dy, const float* x, const float* rstd,
+                           float* dweight, size_t rows, size_t n,
+                           size_t col_begin, size_t col_end) {
+  HWY_DYNAMIC_DISPATCH(RmsNormBackwardWeightImpl)
+  (dy, x, rstd, dweight, rows, n, col_begin, col_end);
 }
 
 void SwiGLUBackward(const float* dh, const float* gate, const float* up,

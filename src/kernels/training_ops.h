@@ -21,6 +21,14 @@ void RmsNormForward(const float* x, const float* weight, float eps, float* y,
 void RmsNormBackward(const float* dy, const float* x, const float* weight,
                      const float* rstd, float* dx, float* dweight, size_t rows,
                      size_t n);
+// Its two halves, for callers that spread them over threads: dx alone (rows
+// are independent), and dweight alone over columns [col_begin, col_end) of
+// all rows (columns are independent; each sums its rows in order).
+void RmsNormBackwardInput(const float* dy, const float* x, const float* weight,
+                          const float* rstd, float* dx, size_t rows, size_t n);
+void RmsNormBackwardWeight(const float* dy, const float* x, const float* rstd,
+                           float* dweight, size_t rows, size_t n,
+                           size_t col_begin, size_t col_end);
 
 // h = silu(gate) * up (SwiGLU in ops.h); given dh writes dgate and dup.
 void SwiGLUBackward(const float* dh, const float* gate, const float* up,

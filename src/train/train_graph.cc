@@ -6,6 +6,7 @@
 
 #include "src/kernels/attention.h"
 #include "src/kernels/layer_norm_gelu.h"
+#include "src/kernels/matmul_backward.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
 #include "src/model/blocks.h"
@@ -13,14 +14,15 @@
 namespace wisp {
 namespace {
 
+// fn(begin, end) over contiguous pieces of [0, n) (rows, columns or
+// elements) on the pool.
 template <class Fn>
-void ParallelRows(ThreadPool* pool, size_t rows, size_t min_chunk,
-                  const Fn& fn) {
+void ParallelRange(ThreadPool* pool, size_t n, size_t min_chunk, const Fn& fn) {
   if (pool) {
-    pool->ParallelFor(rows, min_chunk,
+    pool->ParallelFor(n, min_chunk,
                       [&](size_t b, size_t e, size_t) { fn(b, e); });
   } else {
-    fn(0, rows);
+    fn(0, n);
   }
 }
 
@@ -33,10 +35,13 @@ void RunTasks(ThreadPool* pool, size_t tasks, const Fn& fn) {
   }
 }
 
+// Columns per task of the parameter-gradient sums, which read every row.
+constexpr size_t kMinColumnChunk = 64;
+
 // y += x over n floats in chunks on the pool: each sum is one rounding, so
 // the split cannot change the result.
 void AddParallel(float* y, const float* x, size_t n, ThreadPool* pool) {
-  ParallelRows(pool, n, 1 << 14, [&](size_t begin, size_t end) {
+  ParallelRange(pool, n, 1 << 14, [&](size_t begin, size_t end) {
     kernels::AddInPlace(y + begin, x + begin, end - begin);
   });
 }
@@ -114,7 +119,7 @@ void TrainGraph::Rope(float* x, size_t rows, size_t seq, size_t heads,
       for (size_t i = 0; i < half; ++i) negated_sin_[pos * half + i] = -sin[i];
     }
   }
-  ParallelRows(pool, rows, 64, [&](size_t begin, size_t end) {
+  ParallelRange(pool, rows, 64, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) {
       const size_t pos = r % seq;
       const float* sin =
@@ -202,15 +207,18 @@ void TrainGraph::AttentionBackward(size_t l, ThreadPool* pool) {
   const size_t KVH = c.n_kv_heads, T = seq_, D = c.dim, kv = c.kv_dim();
   const size_t hd = c.head_dim(), group = c.n_heads / KVH;
   float* scratch = AttentionScratch(pool);
-  std::fill(dq_.begin(), dq_.end(), 0.0f);
-  std::fill(dk_.begin(), dk_.end(), 0.0f);
-  std::fill(dv_.begin(), dv_.end(), 0.0f);
   // One task per (sequence, KV head): it alone writes that head's dK and dV
-  // rows and its query heads' dQ rows, so no two tasks touch the same memory.
+  // rows and its query heads' dQ rows, so no two tasks touch the same memory
+  // (and each zeroes its own before accumulating).
   RunTasks(pool, batch_ * KVH, [&](size_t task, size_t thread) {
     const size_t b = task / KVH, kvh = task % KVH;
     const size_t q_offset = b * T * D + kvh * group * hd;
     const size_t kv_offset = b * T * kv + kvh * hd;
+    for (size_t t = 0; t < T; ++t) {
+      std::fill_n(dq_.data() + q_offset + t * D, group * hd, 0.0f);
+      std::fill_n(dk_.data() + kv_offset + t * kv, hd, 0.0f);
+      std::fill_n(dv_.data() + kv_offset + t * kv, hd, 0.0f);
+    }
     kernels::AttentionHeadBackward(
         AttentionHeadOf(l, b, kvh), LseOf(l, b, kvh), datt_.data() + q_offset,
         dq_.data() + q_offset, dk_.data() + kv_offset, dv_.data() + kv_offset,
@@ -222,41 +230,59 @@ void TrainGraph::MatMulBackward(const float* dy, const float* x, const float* w,
                                 float* dx, bool accumulate_dx, float* dw,
                                 float* dbias, size_t m, size_t k, size_t n,
                                 ThreadPool* pool) {
-  // Both products go through the tuned forward GEMM on transposed operands:
-  // the transposes cost O(mn + nk + mk), the products O(mnk). The three
-  // transposes are independent, so they run side by side on the pool (for a
-  // small model they take as long as the products).
-  transposed_w_.resize(k * n);
-  transposed_dy_.resize(n * m);
-  transposed_x_.resize(k * m);
-  product_.resize(std::max(m * k, n * k));
-  RunTasks(pool, dx != nullptr ? 3 : 2, [&](size_t task, size_t) {
-    if (task == 0) kernels::Transpose(dy, transposed_dy_.data(), m, n);
-    if (task == 1) kernels::Transpose(x, transposed_x_.data(), m, k);
-    if (task == 2) kernels::Transpose(w, transposed_w_.data(), n, k);
-  });
+  // Both products read the operands as stored and accumulate in place: no
+  // transposed copies, no separate product to add.
   if (dx != nullptr) {
-    float* target = accumulate_dx ? product_.data() : dx;
-    kernels::MatMul(dy, transposed_w_.data(), nullptr, target, m, n, k, pool);
-    if (accumulate_dx) AddParallel(dx, product_.data(), m * k, pool);
+    kernels::MatMulBackwardInput(dy, w, dx, m, n, k, accumulate_dx, pool);
   }
-  kernels::MatMul(transposed_dy_.data(), transposed_x_.data(), nullptr,
-                  product_.data(), n, m, k, pool);
-  AddParallel(dw, product_.data(), n * k, pool);
-  if (dbias != nullptr) kernels::BiasBackward(dy, dbias, m, n);
+  kernels::MatMulBackwardWeight(dy, x, dw, m, n, k, pool);
+  if (dbias != nullptr) {
+    ParallelRange(pool, n, kMinColumnChunk, [&](size_t begin, size_t end) {
+      kernels::BiasBackward(dy, dbias, m, n, begin, end);
+    });
+  }
+}
+
+void TrainGraph::Norm(const float* weight, const float* bias, const float* x,
+                      float* y, float* mean, float* rstd, size_t rows,
+                      ThreadPool* pool) {
+  const ModelConfig& c = model_.config();
+  const size_t D = c.dim;
+  ParallelRange(pool, rows, 16, [&](size_t begin, size_t end) {
+    ApplyNorm(c, weight, bias, x + begin * D, y + begin * D,
+              mean != nullptr ? mean + begin : nullptr, rstd + begin,
+              end - begin);
+  });
 }
 
 void TrainGraph::NormBackward(const float* dy, const float* x,
                               const float* weight, const float* mean,
                               const float* rstd, float* dx, float* dweight,
-                              float* dbias, size_t rows) {
+                              float* dbias, size_t rows, ThreadPool* pool) {
   const ModelConfig& c = model_.config();
-  if (c.norm == NormKind::kLayerNorm) {
-    kernels::LayerNormBackward(dy, x, weight, mean, rstd, dx, dweight, dbias,
-                               rows, c.dim);
-  } else {
-    kernels::RmsNormBackward(dy, x, weight, rstd, dx, dweight, rows, c.dim);
-  }
+  const size_t D = c.dim;
+  const bool ln = c.norm == NormKind::kLayerNorm;
+  // dx row by row, then the parameter gradients column by column: each
+  // column sums its rows in order, so neither split changes a bit.
+  ParallelRange(pool, rows, 16, [&](size_t begin, size_t end) {
+    const size_t offset = begin * D;
+    if (ln) {
+      kernels::LayerNormBackwardInput(dy + offset, x + offset, weight,
+                                      mean + begin, rstd + begin, dx + offset,
+                                      end - begin, D);
+    } else {
+      kernels::RmsNormBackwardInput(dy + offset, x + offset, weight,
+                                    rstd + begin, dx + offset, end - begin, D);
+    }
+  });
+  ParallelRange(pool, D, kMinColumnChunk, [&](size_t begin, size_t end) {
+    if (ln) {
+      kernels::LayerNormBackwardParams(dy, x, mean, rstd, dweight, dbias, rows,
+                                       D, begin, end);
+    } else {
+      kernels::RmsNormBackwardWeight(dy, x, rstd, dweight, rows, D, begin, end);
+    }
+  });
 }
 
 void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
@@ -270,7 +296,7 @@ void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
   if (c.mlp == MlpKind::kSwiGLU) {
     // Element-wise, and independent of where a range is split.
     const float* up = up_.data() + l * rows * H;
-    ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
+    ParallelRange(pool, rows, 16, [&](size_t begin, size_t end) {
       const size_t offset = begin * H;
       kernels::SwiGLUBackward(dhidden_.data() + offset, gate + offset,
                               up + offset, dgate_.data() + offset,
@@ -281,7 +307,7 @@ void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
     MatMulBackward(dup_.data(), in, lw.w3, dx, true, lg.w3, lg.w3_bias, rows, D,
                    H, pool);
   } else {
-    ParallelRows(pool, rows, 16, [&](size_t begin, size_t end) {
+    ParallelRange(pool, rows, 16, [&](size_t begin, size_t end) {
       const size_t offset = begin * H;
       kernels::GeluBackward(GeluOf(c), gate + offset, dhidden_.data() + offset,
                             dgate_.data() + offset, (end - begin) * H);
@@ -305,8 +331,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
   }
   if (c.embedding_norm) {
     EmbedTokens(c, w, batch.inputs, positions_.data(), rows, emb_in_.data());
-    ApplyNorm(c, w.embedding_norm, w.embedding_norm_bias, emb_in_.data(),
-              residual_.data(), emb_mean_.data(), emb_rstd_.data(), rows);
+    Norm(w.embedding_norm, w.embedding_norm_bias, emb_in_.data(),
+         residual_.data(), emb_mean_.data(), emb_rstd_.data(), rows, pool);
   } else {
     EmbedTokens(c, w, batch.inputs, positions_.data(), rows, residual_.data());
   }
@@ -320,8 +346,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     const float* attn_in = x;
     if (!post) {
       float* xn1 = xn1_.data() + l * rows * D;
-      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, xn1, mean1,
-                rstd1, rows);
+      Norm(lw.attention_norm, lw.attention_norm_bias, x, xn1, mean1, rstd1,
+           rows, pool);
       attn_in = xn1;
     }
     float* q = q_.data() + l * rows * D;
@@ -343,12 +369,11 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     AddParallel(sum1, x, rows * D, pool);
     const float* mlp_in = xmid;
     if (post) {
-      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, sum1, xmid, mean1,
-                rstd1, rows);
+      Norm(lw.attention_norm, lw.attention_norm_bias, sum1, xmid, mean1, rstd1,
+           rows, pool);
     } else {
       float* xn2 = xn2_.data() + l * rows * D;
-      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xmid, xn2, mean2, rstd2,
-                rows);
+      Norm(lw.ffn_norm, lw.ffn_norm_bias, xmid, xn2, mean2, rstd2, rows, pool);
       mlp_in = xn2;
     }
     float* next = residual_.data() + (l + 1) * rows * D;
@@ -358,8 +383,7 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
                hidden_.data() + l * rows * H, sum2, pool);
     AddParallel(sum2, xmid, rows * D, pool);
     if (post) {
-      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2,
-                rows);
+      Norm(lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2, rows, pool);
     }
   }
   // The head runs only on rows that carry a target (all of them for causal
@@ -393,7 +417,7 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
   if (n == 0) return loss;
   classifier_in_ = HeadForward(c, w, head_in_, n, head, logits_.data(), pool);
   has_dlogits_ = grad_scale != 0.0f;
-  ParallelRows(pool, n, 16, [&](size_t begin, size_t end) {
+  ParallelRange(pool, n, 16, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) {
       float* logits = logits_.data() + r * V;
       const int32_t target = batch.targets[head_rows_[r]];
@@ -429,8 +453,8 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
     NormBackward(dx_.data(), mlm_act_.data(), w.mlm_norm,
                  mlm_mean_.empty() ? nullptr : mlm_mean_.data(),
                  mlm_rstd_.data(), dx2_.data(), g->mlm_norm, g->mlm_norm_bias,
-                 n);
-    ParallelRows(pool, n, 16, [&](size_t begin, size_t end) {
+                 n, pool);
+    ParallelRange(pool, n, 16, [&](size_t begin, size_t end) {
       const size_t offset = begin * D;
       kernels::GeluBackward(GeluOf(c), mlm_pre_.data() + offset,
                             dx2_.data() + offset, dx2_.data() + offset,
@@ -446,7 +470,7 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
     NormBackward(dx_.data(), head_in_, w.final_norm,
                  final_mean_.empty() ? nullptr : final_mean_.data(),
                  final_rstd_.data(), dx2_.data(), g->final_norm,
-                 g->final_norm_bias, n);
+                 g->final_norm_bias, n, pool);
     dhead = dx2_.data();
   }
   if (n == rows) {
@@ -473,23 +497,24 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
       // residual[l + 1] = LN2(s2), s2 = xmid + mlp(xmid)
       std::fill(dxmid_.begin(), dxmid_.end(), 0.0f);
       NormBackward(dres_.data(), s2_.data() + l * rows * D, lw.ffn_norm, mean2,
-                   rstd2, dxmid_.data(), lg.ffn_norm, lg.ffn_norm_bias, rows);
+                   rstd2, dxmid_.data(), lg.ffn_norm, lg.ffn_norm_bias, rows,
+                   pool);
       MlpBackward(l, dxmid_.data(), xmid, lw, lg, dx_.data(), pool);
       AddParallel(dxmid_.data(), dx_.data(), rows * D, pool);
       // xmid = LN1(s1), s1 = x + attention(x)
       std::fill(dres_.begin(), dres_.end(), 0.0f);
       NormBackward(dxmid_.data(), s1_.data() + l * rows * D, lw.attention_norm,
                    mean1, rstd1, dres_.data(), lg.attention_norm,
-                   lg.attention_norm_bias, rows);
+                   lg.attention_norm_bias, rows, pool);
     } else {
-      // residual[l + 1] = xmid + mlp(norm2(xmid))
-      std::copy(dres_.begin(), dres_.end(), dxmid_.begin());
+      // residual[l + 1] = xmid + mlp(norm2(xmid)): the residual passes dres_
+      // through unchanged, so the MLP's part is added to it in place once
+      // the MLP's backward has read it.
       const float* xn2 = xn2_.data() + l * rows * D;
       MlpBackward(l, dres_.data(), xn2, lw, lg, dx_.data(), pool);
-      NormBackward(dx_.data(), xmid, lw.ffn_norm, mean2, rstd2, dxmid_.data(),
-                   lg.ffn_norm, lg.ffn_norm_bias, rows);
+      NormBackward(dx_.data(), xmid, lw.ffn_norm, mean2, rstd2, dres_.data(),
+                   lg.ffn_norm, lg.ffn_norm_bias, rows, pool);
       // xmid = x + attention(norm1(x))
-      std::copy(dxmid_.begin(), dxmid_.end(), dres_.begin());
     }
     // dres_ now holds d(x + attention output), i.e. the gradient of the
     // attention output and (through the residual) of x.
@@ -511,7 +536,7 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
       AddParallel(dres_.data(), dx_.data(), rows * D, pool);
     } else {
       NormBackward(dx_.data(), x, lw.attention_norm, mean1, rstd1, dres_.data(),
-                   lg.attention_norm, lg.attention_norm_bias, rows);
+                   lg.attention_norm, lg.attention_norm_bias, rows, pool);
     }
   }
   const float* de = dres_.data();
@@ -520,17 +545,23 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
     NormBackward(dres_.data(), emb_in_.data(), w.embedding_norm,
                  emb_mean_.empty() ? nullptr : emb_mean_.data(),
                  emb_rstd_.data(), dx_.data(), g->embedding_norm,
-                 g->embedding_norm_bias, rows);
+                 g->embedding_norm_bias, rows, pool);
     de = dx_.data();
   }
-  for (size_t i = 0; i < rows; ++i) {
-    kernels::AddInPlace(g->token_embedding + size_t(batch.inputs[i]) * D,
-                        de + i * D, D);
-    if (g->position_embedding != nullptr) {
-      kernels::AddInPlace(g->position_embedding + size_t(positions_[i]) * D,
-                          de + i * D, D);
+  // Rows may share a token (or position), so threads split columns, and
+  // every column takes its rows in order.
+  ParallelRange(pool, D, kMinColumnChunk, [&](size_t begin, size_t end) {
+    for (size_t i = 0; i < rows; ++i) {
+      kernels::AddInPlace(
+          g->token_embedding + size_t(batch.inputs[i]) * D + begin,
+          de + i * D + begin, end - begin);
+      if (g->position_embedding != nullptr) {
+        kernels::AddInPlace(
+            g->position_embedding + size_t(positions_[i]) * D + begin,
+            de + i * D + begin, end - begin);
+      }
     }
-  }
+  });
 }
 
 }  // namespace wisp

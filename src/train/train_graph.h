@@ -104,10 +104,14 @@ class TrainGraph {
   void MatMulBackward(const float* dy, const float* x, const float* w,
                       float* dx, bool accumulate_dx, float* dw, float* dbias,
                       size_t m, size_t k, size_t n, ThreadPool* pool);
+  // y = norm(x) (ApplyNorm) on `rows` rows, spread over the pool.
+  void Norm(const float* weight, const float* bias, const float* x, float* y,
+            float* mean, float* rstd, size_t rows, ThreadPool* pool);
   // dx += d norm(x) / dx given dy; parameter gradients accumulate.
   void NormBackward(const float* dy, const float* x, const float* weight,
                     const float* mean, const float* rstd, float* dx,
-                    float* dweight, float* dbias, size_t rows);
+                    float* dweight, float* dbias, size_t rows,
+                    ThreadPool* pool);
   // The MLP's backward: dx = d/d(in) (overwritten), parameter gradients +=.
   void MlpBackward(size_t layer, const float* dout, const float* in,
                    const LayerWeights& lw, LayerTensors<float>& lg, float* dx,
@@ -138,7 +142,6 @@ class TrainGraph {
   // Backward scratch.
   std::vector<float> dres_, dxmid_, dx_, dx2_, dhidden_, dgate_, dup_, dq_, dk_,
       dv_, datt_;
-  std::vector<float> transposed_w_, transposed_dy_, transposed_x_, product_;
   std::vector<float> attention_scratch_;
   size_t attention_per_thread_ = 0;
   std::vector<float> negated_sin_;  // -sin of RoPE, [position][head_dim / 2]
