@@ -33,9 +33,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 using LaneTag = hn::ScalableTag<float>;
 
-// Keys (scores) or output dimensions per register tile: with two vectors of
-// rows, 8 x 2 accumulators fit AVX-512's 32 registers beside the two row
-// vectors and a broadcast; the 16 registers of AVX2 and SSE4 take 4 x 2.
+// Keys (scores) or output dimensions per register tile of RV vectors of
+// rows: with two vectors, 12 x 2 accumulators fit AVX-512's 32 registers
+// beside the two row vectors and a broadcast; the 16 registers of AVX2 and
+// SSE4 take 4 x 2. One vector of rows takes twice as many.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
 constexpr size_t kLaneTileWidth = 12;
 #else
@@ -45,70 +46,65 @@ constexpr size_t kLaneTileWidth = 4;
 static_assert(2 * hn::MaxLanes(LaneTag()) <= kAttentionLaneRows,
               "AttentionForwardScratch assumes chunks of at most 32 rows");
 
-// Rows of one chunk: two vectors.
-HWY_INLINE size_t LaneRows() { return 2 * hn::Lanes(LaneTag()); }
-
-// For u < U: out[u] = init (or 0) + sum_{t < len} a[u * au + t * at] * b[t],
-// where out[u], init[u] and b[t] are pairs of row vectors (stride
-// 2 * Lanes) and init is scaled by `alpha` first. The sum runs in order of t,
-// one multiply-add chain per output vector, so the bits depend only on the
-// inputs. QK^T: a = key rows (au = kv_stride, at = 1), b = Qt, len = head_dim.
+// For u < U: out[u] = init[u] * alpha (or 0) + sum_{t < len} a[u * au + t *
+// at] * b[t], where out[u], init[u] and b[t] are RV row vectors (stride
+// RV * Lanes). The sum runs in order of t, one multiply-add chain per output
+// vector, so a lane's bits depend only on its own inputs, whatever RV is.
+// QK^T: a = key rows (au = kv_stride, at = 1), b = Qt, len = head_dim.
 // PV: a = value rows (au = 1, at = kv_stride), b = P, len = keys of the tile.
-template <size_t U>
+template <size_t U, size_t RV>
 HWY_INLINE void LaneTile(const float* HWY_RESTRICT a, size_t au, size_t at,
                          const float* HWY_RESTRICT b, size_t len,
-                         const float* init, hn::Vec<LaneTag> alpha0,
-                         hn::Vec<LaneTag> alpha1, float* out) {
+                         const float* init, const hn::Vec<LaneTag>* alpha,
+                         float* out) {
   const LaneTag d;
-  const size_t N = hn::Lanes(d);
-  hn::Vec<LaneTag> acc0[U], acc1[U];
+  const size_t N = hn::Lanes(d), step = RV * N;
+  hn::Vec<LaneTag> acc[U][RV];
   for (size_t u = 0; u < U; ++u) {
-    if (init != nullptr) {
-      acc0[u] = hn::Mul(hn::LoadU(d, init + u * 2 * N), alpha0);
-      acc1[u] = hn::Mul(hn::LoadU(d, init + u * 2 * N + N), alpha1);
-    } else {
-      acc0[u] = hn::Zero(d);
-      acc1[u] = hn::Zero(d);
+    for (size_t r = 0; r < RV; ++r) {
+      acc[u][r] =
+          init == nullptr
+              ? hn::Zero(d)
+              : hn::Mul(hn::LoadU(d, init + u * step + r * N), alpha[r]);
     }
   }
   for (size_t t = 0; t < len; ++t) {
-    const auto b0 = hn::LoadU(d, b + t * 2 * N);
-    const auto b1 = hn::LoadU(d, b + t * 2 * N + N);
+    hn::Vec<LaneTag> bt[RV];
+    for (size_t r = 0; r < RV; ++r) bt[r] = hn::LoadU(d, b + t * step + r * N);
     const float* HWY_RESTRICT a_t = a + t * at;
     for (size_t u = 0; u < U; ++u) {
       const auto x = hn::Set(d, a_t[u * au]);
-      acc0[u] = hn::MulAdd(x, b0, acc0[u]);
-      acc1[u] = hn::MulAdd(x, b1, acc1[u]);
+      for (size_t r = 0; r < RV; ++r)
+        acc[u][r] = hn::MulAdd(x, bt[r], acc[u][r]);
     }
   }
   for (size_t u = 0; u < U; ++u) {
-    hn::StoreU(acc0[u], d, out + u * 2 * N);
-    hn::StoreU(acc1[u], d, out + u * 2 * N + N);
+    for (size_t r = 0; r < RV; ++r) {
+      hn::StoreU(acc[u][r], d, out + u * step + r * N);
+    }
   }
 }
 
 // LaneTile over `width` outputs (keys or dimensions): full register tiles,
-// then one narrower tile for the remainder. `ua` is the step of a per output.
+// then narrower ones for the remainder. `au` is the step of a per output.
+template <size_t RV>
 HWY_INLINE void LaneTiles(size_t width, const float* HWY_RESTRICT a, size_t au,
                           size_t at, const float* HWY_RESTRICT b, size_t len,
-                          float* init, hn::Vec<LaneTag> alpha0,
-                          hn::Vec<LaneTag> alpha1, float* out) {
-  const size_t step = LaneRows();
-  constexpr size_t W = kLaneTileWidth;
+                          float* init, const hn::Vec<LaneTag>* alpha,
+                          float* out) {
+  const size_t step = RV * hn::Lanes(LaneTag());
+  constexpr size_t W = kLaneTileWidth * 2 / RV;
   size_t u = 0;
-  for (; u + W <= width; u += W) {
-    LaneTile<W>(a + u * au, au, at, b, len,
-                init == nullptr ? nullptr : init + u * step, alpha0, alpha1,
-                out + u * step);
-  }
-  // The remainder in tiles of 8 (AVX-512 only), 4, then 1 to 3.
   auto tile = [&](auto width_tag) {
     constexpr size_t kWidth = decltype(width_tag)::value;
-    LaneTile<kWidth>(a + u * au, au, at, b, len,
-                     init == nullptr ? nullptr : init + u * step, alpha0,
-                     alpha1, out + u * step);
+    LaneTile<kWidth, RV>(a + u * au, au, at, b, len,
+                         init == nullptr ? nullptr : init + u * step, alpha,
+                         out + u * step);
     u += kWidth;
   };
+  while (u + W <= width) tile(std::integral_constant<size_t, W>());
+  // The remainder in tiles of 16, 8 and 4 (where narrower than W), then 1-3.
+  if (W > 16 && u + 16 <= width) tile(std::integral_constant<size_t, 16>());
   if (W > 8 && u + 8 <= width) tile(std::integral_constant<size_t, 8>());
   if (W > 4 && u + 4 <= width) tile(std::integral_constant<size_t, 4>());
   switch (width - u) {
@@ -143,15 +139,16 @@ HWY_INLINE void ForEachSegment(const AttentionHead& h, size_t l0, size_t lanes,
   }
 }
 
-// Attention of the rows [l0, l0 + lanes) (lane order) of `h`, lanes <=
-// LaneRows(). Scratch: the transposed scaled queries Qt[head_dim][rows], the
+// Attention of the rows [l0, l0 + lanes) (lane order) of `h`, lanes <= RV *
+// Lanes. Scratch: the transposed scaled queries Qt[head_dim][rows], the
 // transposed output Ot[head_dim][rows], the probabilities P[tile][rows] and
 // the rows' visible key counts.
+template <size_t RV>
 HWY_INLINE void LaneChunk(const AttentionHead& h, size_t l0, size_t lanes,
                           float* HWY_RESTRICT lse,
                           float* HWY_RESTRICT scratch) {
   const LaneTag d;
-  const size_t N = hn::Lanes(d), rows = 2 * N, hd = h.head_dim;
+  const size_t N = hn::Lanes(d), rows = RV * N, hd = h.head_dim;
   constexpr size_t kTile = kAttentionLaneKeyTile;
   float* HWY_RESTRICT qt = scratch;
   float* HWY_RESTRICT ot = qt + hd * rows;
@@ -179,72 +176,73 @@ HWY_INLINE void LaneChunk(const AttentionHead& h, size_t l0, size_t lanes,
   }
 
   const auto lowest = hn::Set(d, -hwy::HighestValue<float>());
-  const auto vis0 = hn::LoadU(d, vis), vis1 = hn::LoadU(d, vis + N);
-  auto max0 = lowest, max1 = lowest;
-  auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+  hn::Vec<LaneTag> visible[RV], max[RV], sum[RV], alpha[RV];
+  for (size_t r = 0; r < RV; ++r) {
+    visible[r] = hn::LoadU(d, vis + r * N);
+    max[r] = lowest;
+    sum[r] = hn::Zero(d);
+  }
   for (size_t j0 = 0; j0 < max_keys; j0 += kTile) {
     const size_t count = max_keys - j0 < kTile ? max_keys - j0 : kTile;
-    LaneTiles(count, h.keys + j0 * h.kv_stride, h.kv_stride, 1, qt, hd, nullptr,
-              lowest, lowest, p);
+    LaneTiles<RV>(count, h.keys + j0 * h.kv_stride, h.kv_stride, 1, qt, hd,
+                  nullptr, alpha, p);
     // Only a tile that reaches past some row's last key needs masks.
     const bool masked = j0 + count > min_keys;
-    auto tile0 = lowest, tile1 = lowest;
+    hn::Vec<LaneTag> tile_max[RV];
+    for (size_t r = 0; r < RV; ++r) tile_max[r] = lowest;
     for (size_t c = 0; c < count; ++c) {
-      auto s0 = hn::LoadU(d, p + c * rows), s1 = hn::LoadU(d, p + c * rows + N);
-      if (masked) {
-        const auto key = hn::Set(d, static_cast<float>(j0 + c));
-        s0 = hn::IfThenElse(hn::Lt(key, vis0), s0, lowest);
-        s1 = hn::IfThenElse(hn::Lt(key, vis1), s1, lowest);
+      const auto key = hn::Set(d, static_cast<float>(j0 + c));
+      for (size_t r = 0; r < RV; ++r) {
+        auto s = hn::LoadU(d, p + c * rows + r * N);
+        if (masked) s = hn::IfThenElse(hn::Lt(key, visible[r]), s, lowest);
+        tile_max[r] = hn::Max(tile_max[r], s);
       }
-      tile0 = hn::Max(tile0, s0);
-      tile1 = hn::Max(tile1, s1);
     }
     // A lane whose maximum did not grow rescales by exp(0) = 1 exactly, and
     // masked keys add exact zeros: tiles past a row's keys leave it as is.
-    const auto new0 = hn::Max(max0, tile0), new1 = hn::Max(max1, tile1);
-    const auto alpha0 = hn::Exp(d, hn::Sub(max0, new0));
-    const auto alpha1 = hn::Exp(d, hn::Sub(max1, new1));
-    max0 = new0;
-    max1 = new1;
-    auto add0 = hn::Zero(d), add1 = hn::Zero(d);
-    for (size_t c = 0; c < count; ++c) {
-      auto e0 = hn::Exp(d, hn::Sub(hn::LoadU(d, p + c * rows), max0));
-      auto e1 = hn::Exp(d, hn::Sub(hn::LoadU(d, p + c * rows + N), max1));
-      if (masked) {
-        const auto key = hn::Set(d, static_cast<float>(j0 + c));
-        e0 = hn::IfThenElseZero(hn::Lt(key, vis0), e0);
-        e1 = hn::IfThenElseZero(hn::Lt(key, vis1), e1);
-      }
-      hn::StoreU(e0, d, p + c * rows);
-      hn::StoreU(e1, d, p + c * rows + N);
-      add0 = hn::Add(add0, e0);
-      add1 = hn::Add(add1, e1);
+    hn::Vec<LaneTag> add[RV];
+    for (size_t r = 0; r < RV; ++r) {
+      const auto grown = hn::Max(max[r], tile_max[r]);
+      alpha[r] = hn::Exp(d, hn::Sub(max[r], grown));
+      max[r] = grown;
+      add[r] = hn::Zero(d);
     }
-    sum0 = hn::MulAdd(sum0, alpha0, add0);
-    sum1 = hn::MulAdd(sum1, alpha1, add1);
-    LaneTiles(hd, h.values + j0 * h.kv_stride, 1, h.kv_stride, p, count, ot,
-              alpha0, alpha1, ot);
+    for (size_t c = 0; c < count; ++c) {
+      const auto key = hn::Set(d, static_cast<float>(j0 + c));
+      for (size_t r = 0; r < RV; ++r) {
+        float* HWY_RESTRICT pc = p + c * rows + r * N;
+        auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, pc), max[r]));
+        if (masked) e = hn::IfThenElseZero(hn::Lt(key, visible[r]), e);
+        hn::StoreU(e, d, pc);
+        add[r] = hn::Add(add[r], e);
+      }
+    }
+    for (size_t r = 0; r < RV; ++r)
+      sum[r] = hn::MulAdd(sum[r], alpha[r], add[r]);
+    LaneTiles<RV>(hd, h.values + j0 * h.kv_stride, 1, h.kv_stride, p, count, ot,
+                  alpha, ot);
   }
 
   // Rows without keys have a zero sum and a zero output: keep it zero.
   const auto zero = hn::Zero(d);
-  const auto inv0 =
-      hn::IfThenElseZero(hn::Gt(sum0, zero), hn::Div(hn::Set(d, 1.0f), sum0));
-  const auto inv1 =
-      hn::IfThenElseZero(hn::Gt(sum1, zero), hn::Div(hn::Set(d, 1.0f), sum1));
+  hn::Vec<LaneTag> inv[RV];
+  for (size_t r = 0; r < RV; ++r) {
+    inv[r] = hn::IfThenElseZero(hn::Gt(sum[r], zero),
+                                hn::Div(hn::Set(d, 1.0f), sum[r]));
+  }
   for (size_t k = 0; k < hd; ++k) {
-    float* HWY_RESTRICT o = ot + k * rows;
-    hn::StoreU(hn::Mul(hn::LoadU(d, o), inv0), d, o);
-    hn::StoreU(hn::Mul(hn::LoadU(d, o + N), inv1), d, o + N);
+    for (size_t r = 0; r < RV; ++r) {
+      float* HWY_RESTRICT o = ot + k * rows + r * N;
+      hn::StoreU(hn::Mul(hn::LoadU(d, o), inv[r]), d, o);
+    }
   }
   if (lse != nullptr) {
     const auto inf = hn::Set(d, -INFINITY);
-    hn::StoreU(hn::IfThenElse(hn::Gt(sum0, zero),
-                              hn::Add(max0, hn::Log(d, sum0)), inf),
-               d, vis);
-    hn::StoreU(hn::IfThenElse(hn::Gt(sum1, zero),
-                              hn::Add(max1, hn::Log(d, sum1)), inf),
-               d, vis + N);
+    for (size_t r = 0; r < RV; ++r) {
+      hn::StoreU(hn::IfThenElse(hn::Gt(sum[r], zero),
+                                hn::Add(max[r], hn::Log(d, sum[r])), inf),
+                 d, vis + r * N);
+    }
   }
   ForEachSegment(h, l0, lanes, [&](const LaneSegment& s) {
     TransposeInto(ot + s.lane, rows, hd, s.count,
@@ -256,13 +254,21 @@ HWY_INLINE void LaneChunk(const AttentionHead& h, size_t l0, size_t lanes,
   });
 }
 
-// The query-block path over all rows of `h`, one chunk of LaneRows() at a
-// time; the chunks re-read the head's keys and values, from cache.
+// The query-block path over all rows of `h`: chunks of two vectors of rows,
+// the last one of one vector if that holds it. Chunks re-read the head's
+// keys and values, from cache.
 HWY_INLINE void LaneForward(const AttentionHead& h, float* HWY_RESTRICT lse,
                             float* HWY_RESTRICT scratch) {
-  const size_t total = h.n_queries * h.group, rows = LaneRows();
-  for (size_t l0 = 0; l0 < total; l0 += rows) {
-    LaneChunk(h, l0, total - l0 < rows ? total - l0 : rows, lse, scratch);
+  const size_t total = h.n_queries * h.group, N = hn::Lanes(LaneTag());
+  for (size_t l0 = 0; l0 < total;) {
+    const size_t left = total - l0;
+    if (left <= N) {
+      LaneChunk<1>(h, l0, left, lse, scratch);
+      return;
+    }
+    const size_t lanes = left < 2 * N ? left : 2 * N;
+    LaneChunk<2>(h, l0, lanes, lse, scratch);
+    l0 += lanes;
   }
 }
 
