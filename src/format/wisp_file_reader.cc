@@ -84,6 +84,7 @@ absl::StatusOr<TokenizerData> TokenizerFromFlatBuffer(const fb::Tokenizer& t) {
     if (merges->size() % 2 != 0) {
       return absl::DataLossError("tokenizer merges are not pairs");
     }
+    data.merges.reserve(merges->size() / 2);
     for (size_t i = 0; i < merges->size(); i += 2) {
       const int32_t left = merges->Get(i), right = merges->Get(i + 1);
       if (left < 0 || left >= n || right < 0 || right >= n) {
