@@ -1,8 +1,10 @@
-// The fused attention forward pass (attention.h): key tiles in the outer
-// loop, the query rows of the block in the inner one, so each tile of keys
-// and values is read from the cache once per block; an online softmax keeps
-// per row the running maximum, the running sum (as vector lanes) and the
-// output (rescaled in place when the maximum grows).
+// The fused attention forward pass (attention.h). Calls of many rows go to
+// the query-lane path (attention_lanes-inl.h). Calls of a few rows
+// (decoding) take tiles of 16 keys in the outer loop and the rows in the
+// inner one: a row's scores are one dot product per key, and an online
+// softmax keeps per row the running maximum, the running sum (as vector
+// lanes over the tile's keys) and the output (rescaled in place when the
+// maximum grows).
 #include "src/kernels/attention.h"
 
 #include <math.h>
@@ -26,6 +28,22 @@ HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// The scaled scores of query q against the keys [0, valid) of a tile (rows
+// of `stride`), one dot product per key: for a single row that is cheaper
+// than transposing the tile. Lanes valid.. of the tile become the lowest
+// float, which exponentiates to exactly 0 against any real maximum.
+template <class D>
+HWY_INLINE void KeyScores(D d, const float* HWY_RESTRICT q,
+                          const float* HWY_RESTRICT keys, size_t stride,
+                          size_t head_dim, float scale, size_t valid,
+                          float* HWY_RESTRICT scores) {
+  size_t c = 0;
+  for (; c < valid; ++c) {
+    scores[c] = scale * DotVec(d, q, keys + c * stride, head_dim);
+  }
+  for (; c < kAttentionKeyTile; ++c) scores[c] = -hwy::HighestValue<float>();
+}
+
 template <class D>
 void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
                  float* HWY_RESTRICT scratch) {
@@ -34,10 +52,9 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
   constexpr size_t kTile = kAttentionKeyTile;
   const size_t hd = h.head_dim, group = h.group;
   const size_t rows = h.n_queries * group;
-  // Scratch: the key tile, one row's probabilities, per row the running
-  // maximum and the running sum's lanes (AttentionForwardScratch).
-  float* HWY_RESTRICT key_tile = scratch;
-  float* HWY_RESTRICT p = key_tile + hd * kTile;
+  // Scratch: one row's probabilities, per row the running maximum and the
+  // running sum's lanes (AttentionForwardScratch).
+  float* HWY_RESTRICT p = scratch;
   float* HWY_RESTRICT max = p + kTile;
   float* HWY_RESTRICT sums = max + rows;
 
@@ -51,8 +68,6 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
 
   for (size_t j0 = 0; j0 < max_keys; j0 += kTile) {
     const size_t count = max_keys - j0 < kTile ? max_keys - j0 : kTile;
-    LoadTransposedTile(h.keys + j0 * h.kv_stride, h.kv_stride, count, hd,
-                       key_tile);
     const float* HWY_RESTRICT value_rows = h.values + j0 * h.kv_stride;
     for (size_t i = 0; i < h.n_queries; ++i) {
       const size_t valid = VisibleInTile(h, i, j0, count);
@@ -62,7 +77,8 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
         const float* HWY_RESTRICT q = h.q + i * h.q_stride + g * hd;
         float* HWY_RESTRICT out = h.out + i * h.out_stride + g * hd;
         float* HWY_RESTRICT sum = sums + r * kTile;
-        TileScores(q, key_tile, hd, h.scale, valid, p);
+        KeyScores(d, q, h.keys + j0 * h.kv_stride, h.kv_stride, hd, h.scale,
+                  valid, p);
         auto tile_max_v = hn::LoadU(dk, p);
         for (size_t c = NK; c < kTile; c += NK) {
           tile_max_v = hn::Max(tile_max_v, hn::LoadU(dk, p + c));

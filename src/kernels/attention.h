@@ -53,8 +53,7 @@ inline size_t AttentionForwardScratch(size_t head_dim, size_t rows) {
   if (rows >= kAttentionMinLaneRows) {
     return kAttentionLaneRows * (2 * head_dim + kAttentionLaneKeyTile + 1);
   }
-  return head_dim * kAttentionKeyTile + kAttentionKeyTile +
-         rows * (1 + kAttentionKeyTile);
+  return kAttentionKeyTile + rows * (1 + kAttentionKeyTile);
 }
 
 // out = softmax(scale * q k^T) v for every query row of `head`. If lse is not
