@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/suite_setup.h"
 #include "wisp/wisp.h"
 
 namespace {
@@ -14,9 +15,13 @@ std::string Error() { return wisp_last_error(); }
 class CApiSessionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_EQ(wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model_), WISP_OK)
-        << Error();
+    setup_.Run([] {
+      ASSERT_EQ(wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model_), WISP_OK)
+          << Error();
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() { wisp_model_free(model_); }
 
   wisp_session* NewSession(int threads = 1, int context = 0) {

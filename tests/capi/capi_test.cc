@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 #include "wisp/wisp.h"
 
@@ -16,9 +17,13 @@ std::string Error() { return wisp_last_error(); }
 class CApiModelTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_EQ(wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model_), WISP_OK)
-        << Error();
+    setup_.Run([] {
+      ASSERT_EQ(wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model_), WISP_OK)
+          << Error();
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() { wisp_model_free(model_); }
   static wisp_model* model_;
 };

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 #include "wisp/wisp.h"
 
@@ -19,8 +20,12 @@ const char kStory[] =
 class CApiTrainerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_EQ(wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model_), WISP_OK);
+    setup_.Run([] {
+      ASSERT_EQ(wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model_), WISP_OK);
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() { wisp_model_free(model_); }
 
   wisp_trainer* NewTrainer(int threads = 1) {

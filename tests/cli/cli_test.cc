@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/support/json.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 
 namespace wisp {
@@ -48,13 +49,17 @@ Result RunWisp(const std::string& args) {
 class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    model_ = new std::string(TempDir() + "/cli_stories260K.wisp");
-    const std::string dir = SharedPath("models/stories260K/");
-    Result r = RunWisp(absl::StrCat("convert --from llama2c ", dir,
-                                    "stories260K.bin --tokenizer ", dir,
-                                    "tok512.bin -o ", *model_));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    setup_.Run([] {
+      model_ = new std::string(TempDir() + "/cli_stories260K.wisp");
+      const std::string dir = SharedPath("models/stories260K/");
+      Result r = RunWisp(absl::StrCat("convert --from llama2c ", dir,
+                                      "stories260K.bin --tokenizer ", dir,
+                                      "tok512.bin -o ", *model_));
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() { delete model_; }
   static std::string* model_;
 };

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "src/import/onnx_import.h"
 #include "tests/import/onnx_test_util.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 
 namespace wisp {
@@ -20,9 +21,13 @@ using testing::SharedPath;
 class OnnxCorruptTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    gpt2_ = new onnx::ModelProto(
-        testing::LoadOnnx(SharedPath("models/tiny-gpt2/tiny-gpt2.onnx")));
+    setup_.Run([] {
+      gpt2_ = new onnx::ModelProto(
+          testing::LoadOnnx(SharedPath("models/tiny-gpt2/tiny-gpt2.onnx")));
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() { delete gpt2_; }
 
   // Writes `model` and converts it; returns the status.

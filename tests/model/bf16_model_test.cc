@@ -23,6 +23,7 @@
 #include "src/train/evaluate.h"
 #include "src/train/parameters.h"
 #include "tests/support/json.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 
 namespace wisp {
@@ -61,31 +62,35 @@ void WriteWidened(const WispFile& bf16, const std::string& path) {
 class Bf16ModelTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string dir = SharedPath("models/stories260K/");
-    const std::string tmp = testing::TempDir();
-    ASSERT_TRUE(ConvertLlama2c(dir + "stories260K.bin", dir + "tok512.bin",
-                               tmp + "/f32.wisp")
-                    .ok());
-    absl::Status converted =
-        ConvertWispToBf16(tmp + "/f32.wisp", tmp + "/bf16.wisp");
-    ASSERT_TRUE(converted.ok()) << converted;
-    for (auto [name, model] : {std::pair{"f32", &f32_}, {"bf16", &bf16_}}) {
-      auto loaded = Model::Load(tmp + "/" + name + ".wisp");
-      ASSERT_TRUE(loaded.ok()) << loaded.status();
-      *model = loaded->release();
-    }
-    WriteWidened(bf16_->file(), tmp + "/widened.wisp");
-    auto widened = Model::Load(tmp + "/widened.wisp");
-    ASSERT_TRUE(widened.ok()) << widened.status();
-    widened_ = widened->release();
-    auto reference = testing::ReadJsonFile(dir + "reference/reference.json");
-    ASSERT_TRUE(reference.ok());
-    const testing::JsonValue& ids =
-        (*reference)["sequences"]["s200"]["input_ids"];
-    for (size_t i = 0; i < ids.size(); ++i) {
-      ids_.push_back(static_cast<int32_t>(ids[i].AsInt()));
-    }
+    setup_.Run([] {
+      const std::string dir = SharedPath("models/stories260K/");
+      const std::string tmp = testing::TempDir();
+      ASSERT_TRUE(ConvertLlama2c(dir + "stories260K.bin", dir + "tok512.bin",
+                                 tmp + "/f32.wisp")
+                      .ok());
+      absl::Status converted =
+          ConvertWispToBf16(tmp + "/f32.wisp", tmp + "/bf16.wisp");
+      ASSERT_TRUE(converted.ok()) << converted;
+      for (auto [name, model] : {std::pair{"f32", &f32_}, {"bf16", &bf16_}}) {
+        auto loaded = Model::Load(tmp + "/" + name + ".wisp");
+        ASSERT_TRUE(loaded.ok()) << loaded.status();
+        *model = loaded->release();
+      }
+      WriteWidened(bf16_->file(), tmp + "/widened.wisp");
+      auto widened = Model::Load(tmp + "/widened.wisp");
+      ASSERT_TRUE(widened.ok()) << widened.status();
+      widened_ = widened->release();
+      auto reference = testing::ReadJsonFile(dir + "reference/reference.json");
+      ASSERT_TRUE(reference.ok());
+      const testing::JsonValue& ids =
+          (*reference)["sequences"]["s200"]["input_ids"];
+      for (size_t i = 0; i < ids.size(); ++i) {
+        ids_.push_back(static_cast<int32_t>(ids[i].AsInt()));
+      }
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() {
     delete f32_;
     delete bf16_;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "gtest/gtest.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/tiny_model.h"
 
@@ -14,10 +15,14 @@ namespace {
 class SessionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string path = testing::TempDir() + "/session_tiny.wisp";
-    testing::WriteRandomLlama(path, testing::TinyLlamaConfig(), 42);
-    model_ = Model::Load(path)->release();
+    setup_.Run([] {
+      const std::string path = testing::TempDir() + "/session_tiny.wisp";
+      testing::WriteRandomLlama(path, testing::TinyLlamaConfig(), 42);
+      model_ = Model::Load(path)->release();
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() { delete model_; }
 
   std::unique_ptr<Session> NewSession(size_t threads = 1, size_t context = 0) {

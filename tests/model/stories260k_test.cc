@@ -8,6 +8,7 @@
 #include "src/import/llama2c_checkpoint.h"
 #include "src/infer/session.h"
 #include "tests/support/json.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 
 namespace wisp {
@@ -20,18 +21,22 @@ constexpr float kLogitTolerance = 1e-4f;
 class Stories260kTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string dir = SharedPath("models/stories260K/");
-    const std::string path = testing::TempDir() + "/stories260K.wisp";
-    absl::Status converted =
-        ConvertLlama2c(dir + "stories260K.bin", dir + "tok512.bin", path);
-    ASSERT_TRUE(converted.ok()) << converted;
-    auto model = Model::Load(path);
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = model->release();
-    auto reference = testing::ReadJsonFile(dir + "reference/reference.json");
-    ASSERT_TRUE(reference.ok()) << reference.status();
-    reference_ = new testing::JsonValue(std::move(*reference));
+    setup_.Run([] {
+      const std::string dir = SharedPath("models/stories260K/");
+      const std::string path = testing::TempDir() + "/stories260K.wisp";
+      absl::Status converted =
+          ConvertLlama2c(dir + "stories260K.bin", dir + "tok512.bin", path);
+      ASSERT_TRUE(converted.ok()) << converted;
+      auto model = Model::Load(path);
+      ASSERT_TRUE(model.ok()) << model.status();
+      model_ = model->release();
+      auto reference = testing::ReadJsonFile(dir + "reference/reference.json");
+      ASSERT_TRUE(reference.ok()) << reference.status();
+      reference_ = new testing::JsonValue(std::move(*reference));
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() {
     delete model_;
     delete reference_;

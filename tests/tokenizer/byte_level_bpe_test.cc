@@ -17,6 +17,7 @@
 #include "src/tokenizer/tokenizer.h"
 #include "src/tokenizer/utf8.h"
 #include "tests/support/json.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 #include "tests/tokenizer/reference_bpe.h"
 
@@ -34,14 +35,16 @@ constexpr int32_t kEndOfText = 50256;
 class Gpt2BpeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<TokenizerData> data =
-        ReadGpt2Tokenizer(SharedPath("models/gpt2-tokenizer/encoder.json"),
-                          SharedPath("models/gpt2-tokenizer/vocab.bpe"));
-    ASSERT_TRUE(data.ok()) << data.status();
-    data_ = new TokenizerData(*std::move(data));
-    absl::StatusOr<std::unique_ptr<Tokenizer>> t = Tokenizer::Create(*data_);
-    ASSERT_TRUE(t.ok()) << t.status();
-    tokenizer_ = t->release();
+    setup_.Run([] {
+      absl::StatusOr<TokenizerData> data =
+          ReadGpt2Tokenizer(SharedPath("models/gpt2-tokenizer/encoder.json"),
+                            SharedPath("models/gpt2-tokenizer/vocab.bpe"));
+      ASSERT_TRUE(data.ok()) << data.status();
+      data_ = new TokenizerData(*std::move(data));
+      absl::StatusOr<std::unique_ptr<Tokenizer>> t = Tokenizer::Create(*data_);
+      ASSERT_TRUE(t.ok()) << t.status();
+      tokenizer_ = t->release();
+    });
   }
   static void TearDownTestSuite() {
     delete tokenizer_;
@@ -49,7 +52,11 @@ class Gpt2BpeTest : public ::testing::Test {
     tokenizer_ = nullptr;
     data_ = nullptr;
   }
-  void SetUp() override { ASSERT_NE(tokenizer_, nullptr); }
+  inline static ::wisp::testing::SuiteSetup setup_;
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(setup_.Check());
+    ASSERT_NE(tokenizer_, nullptr);
+  }
 
   static std::vector<int32_t> Encode(const std::string& text, bool bos = false,
                                      bool eos = false) {

@@ -12,6 +12,7 @@
 #include "src/import/llama2c_tokenizer.h"
 #include "src/tokenizer/tokenizer.h"
 #include "tests/support/json.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 #include "tests/tokenizer/run_c_encode.h"
 
@@ -27,13 +28,15 @@ constexpr int32_t kVocabSize = 512;
 class Stories260kTokenizerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<TokenizerData> data = ReadLlama2cTokenizer(
-        SharedPath("models/stories260K/tok512.bin"), kVocabSize);
-    ASSERT_TRUE(data.ok()) << data.status();
-    data_ = new TokenizerData(*std::move(data));
-    absl::StatusOr<std::unique_ptr<Tokenizer>> t = Tokenizer::Create(*data_);
-    ASSERT_TRUE(t.ok()) << t.status();
-    tokenizer_ = t->release();
+    setup_.Run([] {
+      absl::StatusOr<TokenizerData> data = ReadLlama2cTokenizer(
+          SharedPath("models/stories260K/tok512.bin"), kVocabSize);
+      ASSERT_TRUE(data.ok()) << data.status();
+      data_ = new TokenizerData(*std::move(data));
+      absl::StatusOr<std::unique_ptr<Tokenizer>> t = Tokenizer::Create(*data_);
+      ASSERT_TRUE(t.ok()) << t.status();
+      tokenizer_ = t->release();
+    });
   }
   static void TearDownTestSuite() {
     delete tokenizer_;
@@ -41,7 +44,11 @@ class Stories260kTokenizerTest : public ::testing::Test {
     tokenizer_ = nullptr;
     data_ = nullptr;
   }
-  void SetUp() override { ASSERT_NE(tokenizer_, nullptr); }
+  inline static ::wisp::testing::SuiteSetup setup_;
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(setup_.Check());
+    ASSERT_NE(tokenizer_, nullptr);
+  }
 
   static std::vector<int32_t> Encode(const std::string& text, bool bos,
                                      bool eos = false) {

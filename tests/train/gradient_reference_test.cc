@@ -8,6 +8,7 @@
 #include "src/import/llama2c_checkpoint.h"
 #include "src/train/trainer.h"
 #include "tests/support/json.h"
+#include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 
 namespace wisp {
@@ -18,15 +19,20 @@ using testing::SharedPath;
 class GradientReferenceTest : public ::testing::TestWithParam<size_t> {
  protected:
   static void SetUpTestSuite() {
-    const std::string dir = SharedPath("models/stories260K/");
-    const std::string path = testing::TempDir() + "/train_stories260K.wisp";
-    ASSERT_TRUE(
-        ConvertLlama2c(dir + "stories260K.bin", dir + "tok512.bin", path).ok());
-    model_ = Model::Load(path)->release();
-    auto reference = testing::ReadJsonFile(dir + "reference/reference.json");
-    ASSERT_TRUE(reference.ok());
-    training_ = new testing::JsonValue((*reference)["training"]);
+    setup_.Run([] {
+      const std::string dir = SharedPath("models/stories260K/");
+      const std::string path = testing::TempDir() + "/train_stories260K.wisp";
+      ASSERT_TRUE(
+          ConvertLlama2c(dir + "stories260K.bin", dir + "tok512.bin", path)
+              .ok());
+      model_ = Model::Load(path)->release();
+      auto reference = testing::ReadJsonFile(dir + "reference/reference.json");
+      ASSERT_TRUE(reference.ok());
+      training_ = new testing::JsonValue((*reference)["training"]);
+    });
   }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.Check()); }
+  inline static ::wisp::testing::SuiteSetup setup_;
   static void TearDownTestSuite() {
     delete model_;
     delete training_;
