@@ -1,11 +1,14 @@
 #include "src/format/crc32c.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/format/crc32c_internal.h"
 
 namespace wisp {
 namespace {
@@ -106,6 +109,91 @@ TEST(Crc32cTest, CombineEqualsCrcOfConcatenation) {
   }
   EXPECT_EQ(Crc32cCombine(0x12345678u, 0u, 0), 0x12345678u);
 }
+
+#if defined(__x86_64__)
+// Each x86 path run directly, whichever one Crc32c picks on this machine.
+struct Crc32cPath {
+  const char* name;
+  bool (*supported)();
+  uint32_t (*crc)(const void*, size_t, uint32_t);
+};
+
+void PrintTo(const Crc32cPath& path, std::ostream* os) { *os << path.name; }
+
+class Crc32cPathTest : public ::testing::TestWithParam<Crc32cPath> {
+ protected:
+  void SetUp() override {
+    if (!GetParam().supported())
+      GTEST_SKIP() << "CPU lacks " << GetParam().name;
+  }
+  uint32_t Crc(const uint8_t* p, size_t n, uint32_t crc = 0) const {
+    return GetParam().crc(p, n, crc);
+  }
+};
+
+// Every length up to 2048 (the folding path starts at 256 bytes and works in
+// 64-byte blocks) at a random start 0..63 bytes past a 64-byte boundary.
+TEST_P(Crc32cPathTest, MatchesTableOnEveryLengthAtRandomAlignments) {
+  const std::vector<uint8_t> bytes = RandomBytes(2048 + 64 + 64, 7);
+  const uint8_t* base =
+      bytes.data() + (64 - reinterpret_cast<uintptr_t>(bytes.data()) % 64);
+  std::mt19937 rng(8);
+  for (size_t n = 0; n <= 2048; ++n) {
+    const uint8_t* p = base + rng() % 64;
+    const uint32_t start = rng();
+    const uint32_t expected = Crc32cPortable(p, n, start);
+    ASSERT_EQ(Crc(p, n, start), expected)
+        << "offset " << (p - base) << " length " << n;
+    // A heap block of exactly n bytes, so that AddressSanitizer sees any
+    // read past the end.
+    const std::vector<uint8_t> exact(p, p + n);
+    ASSERT_EQ(Crc(exact.data(), n, start), expected) << "length " << n;
+  }
+}
+
+TEST_P(Crc32cPathTest, MatchesBitwiseDefinitionOnLargeBuffers) {
+  const std::vector<uint8_t> bytes = RandomBytes((1 << 20) + 13 + 64, 9);
+  for (size_t offset : {0, 5, 63}) {
+    for (size_t n : {size_t{(1 << 20) + 13}, size_t{(1 << 20) - 64},
+                     size_t{3 * 8192 * 2 + 255}}) {
+      EXPECT_EQ(Crc(bytes.data() + offset, n),
+                BitwiseCrc32c(bytes.data() + offset, n))
+          << "offset " << offset << " length " << n;
+    }
+  }
+}
+
+// A CRC continued across pieces cut at random points equals the one-shot CRC:
+// the starting state enters the folds correctly at any length.
+TEST_P(Crc32cPathTest, ContinuingAcrossRandomSplitsEqualsOneShot) {
+  const std::vector<uint8_t> bytes = RandomBytes(300000, 10);
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 50; ++trial) {
+    const size_t total = rng() % bytes.size();
+    const size_t offset = rng() % (bytes.size() - total + 1);
+    const uint8_t* p = bytes.data() + offset;
+    uint32_t crc = 0;
+    for (size_t done = 0; done < total;) {
+      // Short and long pieces alike, so both paths meet a non-zero state.
+      const size_t limit = trial % 2 == 0 ? 1000 : total;
+      const size_t piece = std::min(total - done, 1 + rng() % limit);
+      crc = Crc(p + done, piece, crc);
+      done += piece;
+    }
+    ASSERT_EQ(crc, Crc32cPortable(p, total)) << "trial " << trial;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    X86, Crc32cPathTest,
+    ::testing::Values(Crc32cPath{"Sse42", crc32c_internal::CpuHasSse42,
+                                 crc32c_internal::Crc32cSse42},
+                      Crc32cPath{"Folding", crc32c_internal::CpuHasFolding,
+                                 crc32c_internal::Crc32cFolding}),
+    [](const ::testing::TestParamInfo<Crc32cPath>& info) {
+      return std::string(info.param.name);
+    });
+#endif
 
 }  // namespace
 }  // namespace wisp
