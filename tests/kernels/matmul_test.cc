@@ -29,7 +29,8 @@ struct Shape {
 // Awkward shapes around every tile and block edge, plus some large enough
 // (m * k * n above the kernels' threading thresholds) that pools of 2 really
 // split the work, including splits over rows (n smaller than one column
-// panel) and k spanning several depth blocks.
+// panel, or narrow n with many rows: {200, 300, 300} on 2 threads) and k
+// spanning several depth blocks.
 const std::vector<Shape>& Shapes() {
   static const std::vector<Shape> shapes = {
       {1, 1, 1},      {1, 3, 17},      {1, 17, 3},     {1, 63, 65},
@@ -38,7 +39,7 @@ const std::vector<Shape>& Shapes() {
       {5, 7, 33},     {7, 65, 17},     {8, 64, 172},   {9, 3, 1},
       {17, 1000, 3},  {63, 65, 17},    {65, 63, 129},  {64, 64, 172},
       {100, 300, 70}, {1000, 300, 17}, {33, 517, 65},  {300, 517, 65},
-      {130, 64, 600}, {4, 1000, 33},   {1000, 1, 1},
+      {130, 64, 600}, {4, 1000, 33},   {1000, 1, 1},   {200, 300, 300},
   };
   return shapes;
 }
