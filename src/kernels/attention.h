@@ -14,6 +14,9 @@ namespace wisp::kernels {
 
 // Keys per tile: one AVX-512 vector of scores, four SSE4 vectors.
 inline constexpr size_t kAttentionKeyTile = 16;
+// Decoding heads of at most this size score a key tile transposed (keys in
+// vector lanes); larger heads take one dot product per key.
+inline constexpr size_t kAttentionTransposeMaxHeadDim = 16;
 
 // The queries of one KV head. Query i (position order) of head g in
 // [0, group) is the head_dim floats at q + i * q_stride + g * head_dim; its
@@ -53,7 +56,8 @@ inline size_t AttentionForwardScratch(size_t head_dim, size_t rows) {
   if (rows >= kAttentionMinLaneRows) {
     return kAttentionLaneRows * (2 * head_dim + kAttentionLaneKeyTile + 1);
   }
-  return kAttentionKeyTile + rows * (1 + kAttentionKeyTile);
+  return head_dim * kAttentionKeyTile + kAttentionKeyTile +
+         rows * (1 + kAttentionKeyTile);
 }
 
 // out = softmax(scale * q k^T) v for every query row of `head`. If lse is not
