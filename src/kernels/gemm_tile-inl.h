@@ -39,6 +39,26 @@ constexpr size_t kTileRows = 4;
 constexpr size_t kTileRows = 6;
 #endif
 
+// Blocking shared by the forward GEMM (matmul.cc) and the backward products
+// (matmul_backward.cc). A k block of 256 keeps one packed x panel
+// (kTileRows x 256 floats, 12 KiB with AVX-512) in L1 while a packed w block
+// (256 columns x 256, 256 KiB) streams from L2.
+constexpr size_t kDepthBlock = 256;
+constexpr size_t kColumnBlock = 256;
+// Below this many multiply-adds a product runs on the caller's thread. A
+// fork-join of the pool costs ~3 us on an idle machine (the GEMM does two:
+// packing, then the product) and far more when the cores are shared with
+// other work, so splitting only pays for products of tens of microseconds.
+// The default small model's matrices (64 x 172 and smaller) stay serial.
+constexpr size_t kGemmParallelMinWork = size_t{1} << 21;
+
+inline size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
+inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
+// Column panels (of width nr) in one column block.
+inline size_t ColumnPanelsPerBlock(size_t nr) {
+  return kColumnBlock > nr ? kColumnBlock / nr : 1;
+}
+
 // dst[p * dst_stride + c] = src[c * src_stride + p] for c < count and
 // p < depth: the transposition both packers need. 4 x 4 blocks go through
 // registers (four loads, eight shuffles, four stores instead of sixteen

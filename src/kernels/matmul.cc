@@ -31,25 +31,13 @@ namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 
-// Below these many multiply-adds a call runs on the caller's thread. A
-// fork-join of the pool costs ~3 us on an idle machine (the GEMM does two:
-// packing, then the product) and far more when the cores are shared with
-// other work, so splitting only pays for products of tens of microseconds.
-// The default small model's matrices (64 x 172 and smaller) stay serial.
+// Below this many multiply-adds a GEMV runs on the caller's thread (the
+// GEMM's threshold, kGemmParallelMinWork, and its blocking are in
+// gemm_tile-inl.h, shared with the backward products).
 constexpr size_t kGemvParallelMinWork = size_t{1} << 18;
-constexpr size_t kGemmParallelMinWork = size_t{1} << 21;
-
-// GEMM blocking. A k block of 256 keeps one packed x panel (kTileRows x 256
-// floats, 12 KiB with AVX-512) in L1 while the packed w block (256 columns x
-// 256, 256 KiB) streams from L2.
-constexpr size_t kDepthBlock = 256;
-constexpr size_t kColumnBlock = 256;
 // A threaded GEMM is split by rows alone only with at least this many row
 // panels per thread (96 rows with AVX-512), see Gemm.
 constexpr size_t kMinRowPanelsPerThread = 8;
-
-static inline size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
-static inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
 
 // ---------------------------------------------------------------- GEMV
 
@@ -105,7 +93,7 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
                size_t panel_end, size_t col_panel_begin, size_t col_panel_end) {
   const DF d;
   const size_t nr = 2 * hn::Lanes(d);
-  const size_t panels_per_block = kColumnBlock > nr ? kColumnBlock / nr : 1;
+  const size_t panels_per_block = ColumnPanelsPerBlock(nr);
   float* packed_w =
       ThreadScratch(ScratchSlot::kPackedW, panels_per_block * nr * kDepthBlock);
   for (size_t jb = col_panel_begin; jb < col_panel_end;
@@ -163,7 +151,7 @@ void Gemm(const float* x, const W* w, const float* bias, float* y, size_t m,
   // runs whole column blocks. On 2 threads (Zen 5) that ran 512 x 768 x 768
   // and 512 x 3072 x 768 1.13x faster; 128-row products and wide ones
   // (n = 2304, 3072) were as fast or faster split by columns.
-  const size_t panels_per_block = kColumnBlock > nr ? kColumnBlock / nr : 1;
+  const size_t panels_per_block = ColumnPanelsPerBlock(nr);
   const bool by_rows = row_panels >= kMinRowPanelsPerThread * threads &&
                        col_panels < 2 * panels_per_block * threads;
   const size_t col_chunks = by_rows ? 1 : Min(threads, col_panels);

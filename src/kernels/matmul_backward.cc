@@ -25,17 +25,12 @@ namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 
-// Below this many multiply-adds a product stays on the caller's thread (as
-// MatMul's GEMM: a fork-join costs microseconds).
-constexpr size_t kParallelMinWork = size_t{1} << 21;
-// A k block of up to 256 keeps one packed A panel in L1 while a B block of
-// 256 columns streams from L2. A sum of at most two such blocks is done as
-// one block (B block <= 512 KiB): the weight gradients sum over the batch's
-// rows (512 for GPT-2 at 4 x 128), and one block means the result is read
-// and written once instead of twice, which matters for the classifier's
-// 154 MB gradient.
-constexpr size_t kDepthBlock = 256;
-constexpr size_t kColumnBlock = 256;
+// Blocking and the threading threshold are the forward GEMM's
+// (gemm_tile-inl.h), with one difference: a sum of at most two depth blocks
+// is done as one block (B block <= 512 KiB). The weight gradients sum over
+// the batch's rows (512 for GPT-2 at 4 x 128), and one block means the
+// result is read and written once instead of twice, which matters for the
+// classifier's 154 MB gradient.
 // Tasks per thread: more than one, claimed as threads become free, so that a
 // core slowed by other programs simply takes fewer of them. A task has at
 // least kMinTaskRows rows (when there are that many): every task packs its
@@ -43,9 +38,6 @@ constexpr size_t kColumnBlock = 256;
 // classifier's input gradient has 512 rows and a 154 MB B).
 constexpr size_t kTasksPerThread = 8;
 constexpr size_t kMinTaskRows = 128;
-
-static inline size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
-static inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
 
 struct Product {
   const float* a;  // [M, K], or [K, M] when a_transposed
@@ -103,7 +95,7 @@ void ProductBlock(const Product& pr, size_t panel_begin, size_t panel_end,
   const DF d;
   constexpr size_t kNr = 2 * hn::MaxLanes(DF());
   HWY_DASSERT(kNr == 2 * hn::Lanes(d));
-  const size_t panels_per_block = kColumnBlock > kNr ? kColumnBlock / kNr : 1;
+  const size_t panels_per_block = ColumnPanelsPerBlock(kNr);
   const size_t depth_block = pr.K <= 2 * kDepthBlock ? pr.K : kDepthBlock;
   float* packed_b = ThreadScratch(ScratchSlot::kPackedW,
                                   panels_per_block * kNr * depth_block);
@@ -143,9 +135,9 @@ void RunProduct(const Product& pr, ThreadPool* pool) {
   constexpr size_t kNr = 2 * hn::MaxLanes(DF());
   const size_t row_panels = DivCeil(pr.M, kTileRows);
   const size_t col_panels = DivCeil(pr.N, kNr);
-  const size_t panels_per_block = kColumnBlock > kNr ? kColumnBlock / kNr : 1;
+  const size_t panels_per_block = ColumnPanelsPerBlock(kNr);
   size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (pr.M * pr.K * pr.N < kParallelMinWork) threads = 1;
+  if (pr.M * pr.K * pr.N < kGemmParallelMinWork) threads = 1;
   if (threads == 1) {
     ProductBlock(pr, 0, row_panels, 0, col_panels);
     return;
