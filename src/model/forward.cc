@@ -32,16 +32,12 @@ void ForwardScratch::Reserve(const ModelConfig& c, size_t max_tokens,
 
 namespace {
 
-// Attention for tokens [0, n) at positions start_pos + i over the cache of
-// one layer; `visible` receives each token's visible key count.
+// Attention for tokens [0, n) over the cache of one layer; token i sees
+// the keys [0, visible[i]).
 void Attention(const ModelConfig& c, const float* q, const float* keys,
-               const float* values, size_t n, size_t start_pos,
-               size_t prefix_len, ThreadPool* pool, float* scratch,
-               size_t scratch_per_thread, uint32_t* visible, float* out) {
-  for (size_t i = 0; i < n; ++i) {
-    visible[i] = static_cast<uint32_t>(
-        VisibleKeys(c.mask, start_pos + i, start_pos + n, prefix_len));
-  }
+               const float* values, size_t n, const uint32_t* visible,
+               ThreadPool* pool, float* scratch, size_t scratch_per_thread,
+               float* out) {
   kernels::AttentionHeads heads;
   heads.q = q;
   heads.q_stride = c.dim;
@@ -76,8 +72,11 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   float* att = s->att_.data();
   float* hb = s->hb_.data();
 
+  // Positions and visible key counts are the same for every layer.
   for (size_t i = 0; i < n; ++i) {
     s->positions_[i] = static_cast<int32_t>(start_pos + i);
+    s->visible_[i] = static_cast<uint32_t>(
+        VisibleKeys(c.mask, start_pos + i, start_pos + n, prefix_len));
   }
   EmbedTokens(c, w, tokens, s->positions_.data(), n, x, &wb);
   if (c.embedding_norm) {
@@ -110,8 +109,8 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
       }
     }
     Attention(c, q, cache.keys + layer_offset, cache.values + layer_offset, n,
-              start_pos, prefix_len, pool, s->attention_.data(),
-              s->attention_per_thread_, s->visible_.data(), att);
+              s->visible_.data(), pool, s->attention_.data(),
+              s->attention_per_thread_, att);
     Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, n, dim, dim, pool);
     kernels::AddInPlace(x, xb, n * dim);
     if (post_norm) {
