@@ -29,9 +29,10 @@ void EmbedTokens(const ModelConfig& c, const ModelWeights& w,
   }
 }
 
-void ApplyNorm(const ModelConfig& c, const float* weight, const float* bias,
-               const float* x, float* y, float* mean, float* rstd,
-               size_t rows) {
+namespace {
+
+void NormRows(const ModelConfig& c, const float* weight, const float* bias,
+              const float* x, float* y, float* mean, float* rstd, size_t rows) {
   if (c.norm == NormKind::kLayerNorm) {
     kernels::LayerNormForward(x, weight, bias, c.norm_eps, y, mean, rstd, rows,
                               c.dim);
@@ -40,6 +41,27 @@ void ApplyNorm(const ModelConfig& c, const float* weight, const float* bias,
   } else {
     kernels::RmsNorm(x, weight, c.norm_eps, y, rows, c.dim);
   }
+}
+
+// A thread's share of a norm is at least this many floats: a fork-join
+// costs microseconds, as much as normalising ~16k values.
+constexpr size_t kNormParallelMinFloats = size_t{1} << 14;
+
+}  // namespace
+
+void ApplyNorm(const ModelConfig& c, const float* weight, const float* bias,
+               const float* x, float* y, float* mean, float* rstd, size_t rows,
+               ThreadPool* pool) {
+  if (pool == nullptr) {
+    NormRows(c, weight, bias, x, y, mean, rstd, rows);
+    return;
+  }
+  const size_t min_rows = (kNormParallelMinFloats + c.dim - 1) / c.dim;
+  pool->ParallelFor(rows, min_rows, [&](size_t begin, size_t end, size_t) {
+    NormRows(c, weight, bias, x + begin * c.dim, y + begin * c.dim,
+             mean != nullptr ? mean + begin : nullptr,
+             rstd != nullptr ? rstd + begin : nullptr, end - begin);
+  });
 }
 
 void Linear(const float* x, const float* w, const uint16_t* w_bf16,
@@ -91,7 +113,7 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
   const float* h = x;
   if (c.final_norm) {
     ApplyNorm(c, w.final_norm, w.final_norm_bias, h, b.final_out, b.final_mean,
-              b.final_rstd, rows);
+              b.final_rstd, rows, pool);
     h = b.final_out;
   }
   if (c.mlm_head) {
@@ -102,7 +124,7 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
                                               : kernels::GeluKind::kErf,
                   b.mlm_pre, b.mlm_act, rows * c.dim);
     ApplyNorm(c, w.mlm_norm, w.mlm_norm_bias, b.mlm_act, b.mlm_out, b.mlm_mean,
-              b.mlm_rstd, rows);
+              b.mlm_rstd, rows, pool);
     h = b.mlm_out;
   }
   Linear(h, w.output, wb.output, w.output_bias, logits, rows, c.dim,

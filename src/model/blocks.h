@@ -32,9 +32,11 @@ void Linear(const float* x, const float* w, const uint16_t* w_bf16,
 
 // y = norm(x) with the config's kind (RMSNorm ignores bias and mean). mean
 // and rstd (may be null) receive per-row statistics for the backward pass.
+// Rows are split over `pool` (may be null); each row's bits do not depend
+// on the split.
 void ApplyNorm(const ModelConfig& config, const float* weight,
                const float* bias, const float* x, float* y, float* mean,
-               float* rstd, size_t rows);
+               float* rstd, size_t rows, ThreadPool* pool);
 
 // The MLP of one layer on `rows` inputs x [rows, dim], output [rows, dim].
 // gate and hidden are [rows, hidden_dim]; up too for SwiGLU (else unused).

@@ -81,7 +81,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   EmbedTokens(c, w, tokens, s->positions_.data(), n, x, &wb);
   if (c.embedding_norm) {
     ApplyNorm(c, w.embedding_norm, w.embedding_norm_bias, x, x, nullptr,
-              nullptr, n);
+              nullptr, n, pool);
   }
   for (size_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
@@ -94,7 +94,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
     const float* attn_in = x;
     if (!post_norm) {
       ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, xb, nullptr,
-                nullptr, n);
+                nullptr, n, pool);
       attn_in = xb;
     }
     Linear(attn_in, lw.wq, lb.wq, lw.wq_bias, q, n, dim, dim, pool);
@@ -115,19 +115,21 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
     kernels::AddInPlace(x, xb, n * dim);
     if (post_norm) {
       ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, x, nullptr,
-                nullptr, n);
+                nullptr, n, pool);
     }
 
     const float* mlp_in = x;
     if (!post_norm) {
-      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, x, xb, nullptr, nullptr, n);
+      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, x, xb, nullptr, nullptr, n,
+                pool);
       mlp_in = xb;
     }
     // hidden may alias gate: both activations allow it.
     MlpForward(c, lw, mlp_in, n, hb, s->hb2_.data(), hb, q, pool, &lb);
     kernels::AddInPlace(x, q, n * dim);
     if (post_norm) {
-      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, x, x, nullptr, nullptr, n);
+      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, x, x, nullptr, nullptr, n,
+                pool);
     }
   }
   // Only the rows whose logits are wanted go through the head: for a prompt

@@ -243,18 +243,6 @@ void TrainGraph::MatMulBackward(const float* dy, const float* x, const float* w,
   }
 }
 
-void TrainGraph::Norm(const float* weight, const float* bias, const float* x,
-                      float* y, float* mean, float* rstd, size_t rows,
-                      ThreadPool* pool) {
-  const ModelConfig& c = model_.config();
-  const size_t D = c.dim;
-  ParallelRange(pool, rows, 16, [&](size_t begin, size_t end) {
-    ApplyNorm(c, weight, bias, x + begin * D, y + begin * D,
-              mean != nullptr ? mean + begin : nullptr, rstd + begin,
-              end - begin);
-  });
-}
-
 void TrainGraph::NormBackward(const float* dy, const float* x,
                               const float* weight, const float* mean,
                               const float* rstd, float* dx, float* dweight,
@@ -331,8 +319,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
   }
   if (c.embedding_norm) {
     EmbedTokens(c, w, batch.inputs, positions_.data(), rows, emb_in_.data());
-    Norm(w.embedding_norm, w.embedding_norm_bias, emb_in_.data(),
-         residual_.data(), emb_mean_.data(), emb_rstd_.data(), rows, pool);
+    ApplyNorm(c, w.embedding_norm, w.embedding_norm_bias, emb_in_.data(),
+              residual_.data(), emb_mean_.data(), emb_rstd_.data(), rows, pool);
   } else {
     EmbedTokens(c, w, batch.inputs, positions_.data(), rows, residual_.data());
   }
@@ -346,8 +334,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     const float* attn_in = x;
     if (!post) {
       float* xn1 = xn1_.data() + l * rows * D;
-      Norm(lw.attention_norm, lw.attention_norm_bias, x, xn1, mean1, rstd1,
-           rows, pool);
+      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, xn1, mean1,
+                rstd1, rows, pool);
       attn_in = xn1;
     }
     float* q = q_.data() + l * rows * D;
@@ -369,11 +357,12 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     AddParallel(sum1, x, rows * D, pool);
     const float* mlp_in = xmid;
     if (post) {
-      Norm(lw.attention_norm, lw.attention_norm_bias, sum1, xmid, mean1, rstd1,
-           rows, pool);
+      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, sum1, xmid, mean1,
+                rstd1, rows, pool);
     } else {
       float* xn2 = xn2_.data() + l * rows * D;
-      Norm(lw.ffn_norm, lw.ffn_norm_bias, xmid, xn2, mean2, rstd2, rows, pool);
+      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xmid, xn2, mean2, rstd2, rows,
+                pool);
       mlp_in = xn2;
     }
     float* next = residual_.data() + (l + 1) * rows * D;
@@ -383,7 +372,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
                hidden_.data() + l * rows * H, sum2, pool);
     AddParallel(sum2, xmid, rows * D, pool);
     if (post) {
-      Norm(lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2, rows, pool);
+      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2,
+                rows, pool);
     }
   }
   // The head runs only on rows that carry a target (all of them for causal

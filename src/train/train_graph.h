@@ -104,9 +104,6 @@ class TrainGraph {
   void MatMulBackward(const float* dy, const float* x, const float* w,
                       float* dx, bool accumulate_dx, float* dw, float* dbias,
                       size_t m, size_t k, size_t n, ThreadPool* pool);
-  // y = norm(x) (ApplyNorm) on `rows` rows, spread over the pool.
-  void Norm(const float* weight, const float* bias, const float* x, float* y,
-            float* mean, float* rstd, size_t rows, ThreadPool* pool);
   // dx += d norm(x) / dx given dy; parameter gradients accumulate.
   void NormBackward(const float* dy, const float* x, const float* weight,
                     const float* mean, const float* rstd, float* dx,
