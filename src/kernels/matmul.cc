@@ -1,8 +1,9 @@
 // MatMul and MatMulBf16: y = x w^T (+ bias) with f32 or bf16 weights, one
 // driver templated on the weight type. m == 1 (decoding) is a matrix-vector
 // product bound by reading w, done as several row dot products at once
-// (gemv-inl.h); m > 1 (prefill, training) is a packed, cache-blocked,
-// register-tiled GEMM (gemm_tile-inl.h).
+// (gemv-inl.h); up to kDotMaxRows rows (prompts) run in dot-product form
+// straight from w (gemm_dot-inl.h); more rows (long prompts, training) run
+// a packed, cache-blocked, register-tiled GEMM (gemm_tile-inl.h).
 //
 // Determinism: every output element is reduced over k in the same order no
 // matter how the work is split, because threads only ever divide rows and
@@ -23,6 +24,7 @@
 // Must follow foreach_target.h, which re-includes this file per target.
 #include "hwy/highway.h"
 #include "src/kernels/gemm_tile-inl.h"
+#include "src/kernels/gemm_dot-inl.h"
 #include "src/kernels/gemv-inl.h"
 // clang-format on
 
@@ -85,6 +87,47 @@ void Gemv(const float* x, const W* w, const float* bias, float* y, size_t k,
 
 // ---------------------------------------------------------------- GEMM
 
+// Asks for the cache lines of a block of w (rows [col0, col0 + cols),
+// values [p0, p0 + depth) of each) to be brought into L2, a slice per call
+// of Next(), so that the block is on chip by the time it is packed. Spread
+// over the micro-kernel calls of the block before, the requests cost next
+// to nothing; packing w straight from DRAM took about half of the packing
+// time (which was a sixth of a 128-row product).
+template <class W>
+class BlockPrefetcher {
+ public:
+  BlockPrefetcher() = default;
+  BlockPrefetcher(const W* w, size_t k, size_t col0, size_t cols, size_t p0,
+                  size_t depth, size_t calls)
+      : w_(w + col0 * k + p0),
+        k_(k),
+        rows_(cols),
+        lines_per_row_(DivCeil(depth * sizeof(W), kLine)),
+        per_call_(DivCeil(cols * lines_per_row_, calls)) {}
+
+  void Next() {
+    for (size_t i = 0; i < per_call_ && row_ < rows_; ++i) {
+      const char* line =
+          reinterpret_cast<const char*>(w_ + row_ * k_) + line_ * kLine;
+#if defined(__GNUC__) || defined(__clang__)
+      __builtin_prefetch(line, /*rw=*/0, /*locality=*/2);  // into L2
+#else
+      hwy::Prefetch(line);
+#endif
+      if (++line_ == lines_per_row_) {
+        line_ = 0;
+        ++row_;
+      }
+    }
+  }
+
+ private:
+  static constexpr size_t kLine = 64;
+  const W* w_ = nullptr;
+  size_t k_ = 0, rows_ = 0, lines_per_row_ = 0, per_call_ = 0;
+  size_t row_ = 0, line_ = 0;
+};
+
 // Computes y rows of x panels [panel_begin, panel_end) and columns of w panels
 // [col_panel_begin, col_panel_end) from the shared packed x.
 template <class W>
@@ -105,6 +148,20 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
         PackWPanel(d, w, k, jp * nr, Min(nr, n - jp * nr), p0, depth, nr,
                    packed_w + (jp - jb) * depth * nr);
       }
+      // The block packed after this one: the next depth block of these
+      // columns, or the first of the next columns.
+      const size_t calls = (panel_end - panel_begin) * (jb_end - jb);
+      BlockPrefetcher<W> prefetch;
+      if (p0 + depth < k) {
+        prefetch = BlockPrefetcher<W>(w, k, jb * nr,
+                                      Min(n, jb_end * nr) - jb * nr, p0 + depth,
+                                      Min(kDepthBlock, k - p0 - depth), calls);
+      } else if (jb_end < col_panel_end) {
+        const size_t next_end = Min(jb_end + panels_per_block, col_panel_end);
+        prefetch = BlockPrefetcher<W>(w, k, jb_end * nr,
+                                      Min(n, next_end * nr) - jb_end * nr, 0,
+                                      Min(kDepthBlock, k), calls);
+      }
       for (size_t ip = panel_begin; ip < panel_end; ++ip) {
         const size_t row0 = ip * kTileRows;
         const size_t rows = Min(kTileRows, m - row0);
@@ -114,10 +171,32 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
           MicroKernelRows(d, rows, x_panel, packed_w + (jp - jb) * depth * nr,
                           depth, bias ? bias + col0 : nullptr, p0 > 0,
                           Min(nr, n - col0), y + row0 * n + col0, n);
+          prefetch.Next();
         }
       }
     }
   }
+}
+
+// y = x w^T for m <= kDotMaxRows (gemm_dot-inl.h), the columns split
+// evenly over the threads.
+template <class W>
+void GemmDot(const float* x, const W* w, const float* bias, float* y, size_t m,
+             size_t k, size_t n, ThreadPool* pool) {
+  const DF d;
+  const size_t tiles = DivCeil(n, kDotCols);
+  size_t threads = pool == nullptr ? 1 : pool->num_threads();
+  if (m * n * k < kGemmParallelMinWork) threads = 1;
+  if (threads > tiles) threads = tiles;
+  if (threads == 1) {
+    GemmDotColumns(d, x, w, bias, y, m, k, n, 0, n);
+    return;
+  }
+  pool->Run(threads, [&](size_t t, size_t /*thread*/) {
+    GemmDotColumns(d, x, w, bias, y, m, k, n,
+                   Min(n, t * tiles / threads * kDotCols),
+                   Min(n, (t + 1) * tiles / threads * kDotCols));
+  });
 }
 
 template <class W>
@@ -177,6 +256,8 @@ void MatMulAny(const float* x, const W* w, const float* bias, float* y,
   }
   if (m == 1) {
     Gemv(x, w, bias, y, k, n, pool);
+  } else if (m <= kDotMaxRows) {
+    GemmDot(x, w, bias, y, m, k, n, pool);
   } else {
     Gemm(x, w, bias, y, m, k, n, pool);
   }

@@ -30,16 +30,21 @@ struct Shape {
 // (m * k * n above the kernels' threading thresholds) that pools of 2 really
 // split the work, including splits over rows (n smaller than one column
 // panel, or narrow n with many rows: {200, 300, 300} on 2 threads) and k
-// spanning several depth blocks.
+// spanning several depth blocks. Up to 128 rows run the dot-product GEMM
+// (4 x 6 tiles, 768-deep blocks), more the packed one: both get rows and
+// columns that do not fill a tile, k with a partial vector, and k over
+// several blocks ({100, 1600, 70}, {128, 1000, 50}).
 const std::vector<Shape>& Shapes() {
   static const std::vector<Shape> shapes = {
-      {1, 1, 1},      {1, 3, 17},      {1, 17, 3},     {1, 63, 65},
-      {1, 64, 512},   {1, 65, 1000},   {1, 1000, 100}, {1, 300, 257},
-      {1, 1000, 333}, {1, 513, 1001},  {2, 1, 1},      {3, 17, 63},
-      {5, 7, 33},     {7, 65, 17},     {8, 64, 172},   {9, 3, 1},
-      {17, 1000, 3},  {63, 65, 17},    {65, 63, 129},  {64, 64, 172},
-      {100, 300, 70}, {1000, 300, 17}, {33, 517, 65},  {300, 517, 65},
-      {130, 64, 600}, {4, 1000, 33},   {1000, 1, 1},   {200, 300, 300},
+      {1, 1, 1},       {1, 3, 17},      {1, 17, 3},     {1, 63, 65},
+      {1, 64, 512},    {1, 65, 1000},   {1, 1000, 100}, {1, 300, 257},
+      {1, 1000, 333},  {1, 513, 1001},  {2, 1, 1},      {3, 17, 63},
+      {5, 7, 33},      {7, 65, 17},     {8, 64, 172},   {9, 3, 1},
+      {17, 1000, 3},   {63, 65, 17},    {65, 63, 129},  {64, 64, 172},
+      {100, 300, 70},  {1000, 300, 17}, {33, 517, 65},  {300, 517, 65},
+      {130, 64, 600},  {4, 1000, 33},   {1000, 1, 1},   {200, 300, 300},
+      {100, 1600, 70}, {128, 1000, 50}, {127, 775, 13}, {129, 64, 40},
+      {2, 3072, 7},
   };
   return shapes;
 }
