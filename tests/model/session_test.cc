@@ -55,6 +55,31 @@ TEST_F(SessionTest, PrefillEqualsDecodingTokenByToken) {
   EXPECT_EQ(decode->position(), ids.size());
 }
 
+// A prompt fed without all logits runs the rest of its last layer for the
+// last token alone: its logits, and the cache it leaves for the next token,
+// must match a prompt that computed every row.
+TEST_F(SessionTest, LastTokenOnlyPromptMatchesFullPrompt) {
+  const std::vector<int32_t> ids = {4, 8, 15, 16, 23, 1, 7, 30, 2};
+  const std::vector<int32_t> next = {11};
+  for (size_t threads : {1, 2}) {
+    auto full = NewSession(threads);
+    std::vector<float> all(ids.size() * 32);
+    ASSERT_TRUE(full->Feed(ids, all.data()).ok());
+    auto pruned = NewSession(threads);
+    ASSERT_TRUE(pruned->Feed(ids, nullptr).ok());
+    auto last = pruned->last_logits();
+    for (size_t v = 0; v < 32; ++v) {
+      // The last row runs as a matrix-vector product here: f32 rounding.
+      EXPECT_NEAR(last[v], all[(ids.size() - 1) * 32 + v], 1e-5f) << v;
+    }
+    ASSERT_TRUE(full->Feed(next, nullptr).ok());
+    ASSERT_TRUE(pruned->Feed(next, nullptr).ok());
+    for (size_t v = 0; v < 32; ++v) {
+      EXPECT_NEAR(pruned->last_logits()[v], full->last_logits()[v], 1e-5f) << v;
+    }
+  }
+}
+
 TEST_F(SessionTest, ThreadCountDoesNotChangeResults) {
   const std::vector<int32_t> ids = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5};
   std::vector<float> one(ids.size() * 32), two(ids.size() * 32);
