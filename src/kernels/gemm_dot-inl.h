@@ -51,6 +51,10 @@ constexpr size_t kDotMaxRows = 128;
 #else
 constexpr size_t kDotMaxRows = 0;
 #endif
+// ... and at least this deep. Shallower products (small models, whose
+// weights sit in cache anyway) spend too few steps per lane sum: 64 x 64 x
+// 172 and 64 x 64 x 512 ran 1.4x and 1.7x faster packed on 1 thread.
+constexpr size_t kDotMinDepth = 256;
 
 // y[r, c] = (or +=) dot(x row r, w row c) over `depth` values for r < rows,
 // c < cols (at most kDotRows and kDotCols). Missing rows of either operand

@@ -1,9 +1,10 @@
 // MatMul and MatMulBf16: y = x w^T (+ bias) with f32 or bf16 weights, one
 // driver templated on the weight type. m == 1 (decoding) is a matrix-vector
 // product bound by reading w, done as several row dot products at once
-// (gemv-inl.h); up to kDotMaxRows rows (prompts) run in dot-product form
-// straight from w (gemm_dot-inl.h); more rows (long prompts, training) run
-// a packed, cache-blocked, register-tiled GEMM (gemm_tile-inl.h).
+// (gemv-inl.h); up to kDotMaxRows rows (prompts) of deep enough products
+// run in dot-product form straight from w (gemm_dot-inl.h); the rest (long
+// prompts, training, small models) run a packed, cache-blocked,
+// register-tiled GEMM (gemm_tile-inl.h).
 //
 // Determinism: every output element is reduced over k in the same order no
 // matter how the work is split, because threads only ever divide rows and
@@ -178,8 +179,8 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
   }
 }
 
-// y = x w^T for m <= kDotMaxRows (gemm_dot-inl.h), the columns split
-// evenly over the threads.
+// y = x w^T for m <= kDotMaxRows, k >= kDotMinDepth (gemm_dot-inl.h), the
+// columns split evenly over the threads.
 template <class W>
 void GemmDot(const float* x, const W* w, const float* bias, float* y, size_t m,
              size_t k, size_t n, ThreadPool* pool) {
@@ -256,7 +257,7 @@ void MatMulAny(const float* x, const W* w, const float* bias, float* y,
   }
   if (m == 1) {
     Gemv(x, w, bias, y, k, n, pool);
-  } else if (m <= kDotMaxRows) {
+  } else if (m <= kDotMaxRows && k >= kDotMinDepth) {
     GemmDot(x, w, bias, y, m, k, n, pool);
   } else {
     Gemm(x, w, bias, y, m, k, n, pool);

@@ -30,10 +30,10 @@ struct Shape {
 // (m * k * n above the kernels' threading thresholds) that pools of 2 really
 // split the work, including splits over rows (n smaller than one column
 // panel, or narrow n with many rows: {200, 300, 300} on 2 threads) and k
-// spanning several depth blocks. Up to 128 rows run the dot-product GEMM
-// (4 x 6 tiles, 768-deep blocks), more the packed one: both get rows and
-// columns that do not fill a tile, k with a partial vector, and k over
-// several blocks ({100, 1600, 70}, {128, 1000, 50}).
+// spanning several depth blocks. Up to 128 rows with k >= 256 run the
+// dot-product GEMM (4 x 6 tiles, 768-deep blocks), the rest the packed one:
+// both get rows and columns that do not fill a tile, k with a partial
+// vector, and k over several blocks ({100, 1600, 70}, {128, 1000, 50}).
 const std::vector<Shape>& Shapes() {
   static const std::vector<Shape> shapes = {
       {1, 1, 1},       {1, 3, 17},      {1, 17, 3},     {1, 63, 65},
