@@ -20,8 +20,10 @@ struct SessionOptions {
   size_t num_threads = 1;     // including the caller's thread
   size_t context_length = 0;  // 0: the model's max_seq_len
   // Prompts are processed in blocks of at most this many tokens, bounding
-  // scratch memory for very long prompts.
-  size_t max_block_tokens = 256;
+  // scratch memory for very long prompts (GPT-2 124M: about 20 MB for 512).
+  // Larger blocks spread the packing of each weight over more rows: a
+  // 512-token GPT-2 prompt ran 1.06x faster in one block than in two.
+  size_t max_block_tokens = 512;
 };
 
 enum class StopReason { kMaxTokens, kEndOfText, kContextFull, kCallback };
