@@ -72,12 +72,8 @@ HWY_INLINE void DotTile(DF d, const float* HWY_RESTRICT x, size_t ldx,
   const size_t N = hn::Lanes(d);
   const float* xr[kDotRows];
   const float* wr[kDotCols];
-  for (size_t r = 0; r < kDotRows; ++r) {
-    xr[r] = x + (r < rows ? r : rows - 1) * ldx;
-  }
-  for (size_t c = 0; c < kDotCols; ++c) {
-    wr[c] = w + (c < cols ? c : cols - 1) * ldw;
-  }
+  GroupRows(x, ldx, rows, /*step=*/1, xr);
+  GroupRows(w, ldw, cols, /*step=*/1, wr);
   const float* HWY_RESTRICT x0 = xr[0];
   const float* HWY_RESTRICT x1 = xr[1];
   const float* HWY_RESTRICT x2 = xr[2];

@@ -68,11 +68,12 @@ HWY_INLINE void SumLanes4(DF d, hn::VFromD<DF> s0, hn::VFromD<DF> s1,
 }
 
 // The rows of one group: row r at w + r * step * k for r < rows, and the
-// last of them again in the slots past `rows` (1 to 4).
-template <class T>
+// last of them again in the slots past `rows` (1 to kSlots). Also the tiles
+// of the dot-product GEMM (gemm_dot-inl.h) take their rows this way.
+template <size_t kSlots, class T>
 HWY_INLINE void GroupRows(const T* w, size_t k, size_t rows, size_t step,
-                          const T* out[4]) {
-  for (size_t r = 0; r < 4; ++r)
+                          const T* (&out)[kSlots]) {
+  for (size_t r = 0; r < kSlots; ++r)
     out[r] = w + (r < rows ? r : rows - 1) * step * k;
 }
 
