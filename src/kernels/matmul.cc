@@ -151,17 +151,18 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
       }
       // The block packed after this one: the next depth block of these
       // columns, or the first of the next columns.
-      const size_t calls = (panel_end - panel_begin) * (jb_end - jb);
+      size_t next_jb = jb, next_p0 = p0 + depth;
+      if (next_p0 == k) {
+        next_jb = jb_end;
+        next_p0 = 0;
+      }
       BlockPrefetcher<W> prefetch;
-      if (p0 + depth < k) {
-        prefetch = BlockPrefetcher<W>(w, k, jb * nr,
-                                      Min(n, jb_end * nr) - jb * nr, p0 + depth,
-                                      Min(kDepthBlock, k - p0 - depth), calls);
-      } else if (jb_end < col_panel_end) {
-        const size_t next_end = Min(jb_end + panels_per_block, col_panel_end);
-        prefetch = BlockPrefetcher<W>(w, k, jb_end * nr,
-                                      Min(n, next_end * nr) - jb_end * nr, 0,
-                                      Min(kDepthBlock, k), calls);
+      if (next_jb < col_panel_end) {
+        const size_t next_end = Min(next_jb + panels_per_block, col_panel_end);
+        prefetch = BlockPrefetcher<W>(
+            w, k, next_jb * nr, Min(n, next_end * nr) - next_jb * nr, next_p0,
+            Min(kDepthBlock, k - next_p0),
+            (panel_end - panel_begin) * (jb_end - jb));
       }
       for (size_t ip = panel_begin; ip < panel_end; ++ip) {
         const size_t row0 = ip * kTileRows;
