@@ -34,8 +34,8 @@ Session::Session(const Model& model, const SessionOptions& options)
     pool_ = std::make_unique<ThreadPool>(options.num_threads);
   }
   const size_t cache_floats = size_t{c.n_layers} * capacity_ * c.kv_dim();
-  keys_.reset(new float[cache_floats]);  // default-init: no page touched
-  values_.reset(new float[cache_floats]);
+  keys_ = LargeArray<float>(cache_floats);  // no page touched until used
+  values_ = LargeArray<float>(cache_floats);
   logits_.resize(c.vocab_size);
   // Decoding needs blocks of one; prompts grow the scratch on first use.
   scratch_.Reserve(c, 1, options.num_threads);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "src/core/large_buffer.h"
 #include "src/core/thread_pool.h"
 #include "src/infer/sampler.h"
 #include "src/model/forward.h"
@@ -81,7 +82,7 @@ class Session {
   // [layer][capacity][kv_dim], deliberately left uninitialised: pages are
   // touched only as positions are written, and nothing reads a row at or past
   // history_.size(). Zeroing the whole cache up front cost ~6 % of a prefill.
-  std::unique_ptr<float[]> keys_, values_;
+  LargeArray<float> keys_, values_;
   ForwardScratch scratch_;
   std::vector<float> logits_;
   std::vector<float> scratch_logits_;  // sampler's working copy

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/core/large_buffer.h"
 #include "src/core/thread_pool.h"
 #include "src/model/model.h"
 
@@ -35,7 +36,7 @@ class ForwardScratch {
                            size_t, size_t, size_t, ThreadPool*, ForwardScratch*,
                            float*, bool);
   size_t max_tokens_ = 0;
-  std::vector<float> x_, xb_, q_, att_, hb_, hb2_, head_;
+  LargeVector<float> x_, xb_, q_, att_, hb_, hb2_, head_;
   // Attention kernel scratch, one slice per pool thread.
   std::vector<float> attention_;
   size_t attention_per_thread_ = 0;

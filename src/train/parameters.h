@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "src/core/large_buffer.h"
 #include "src/format/wisp_file.h"
 #include "src/model/model.h"
 #include "src/model/weights.h"
@@ -25,7 +26,7 @@ class Parameters {
   Parameters() = default;
   Parameters(const Parameters& other);
   Parameters& operator=(const Parameters& other);
-  // Moving a std::vector keeps its buffer, so the views stay valid.
+  // Moving a vector keeps its buffer, so the views stay valid.
   Parameters(Parameters&&) = default;
   Parameters& operator=(Parameters&&) = default;
 
@@ -62,7 +63,7 @@ class Parameters {
   }
   void Layout(const std::vector<TensorView>& like);
 
-  std::vector<float> values_;
+  LargeVector<float> values_;
   std::vector<TensorView> views_;
 };
 

@@ -62,7 +62,7 @@ void TrainGraph::Reserve(size_t batch, size_t seq) {
   const size_t kv = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
   const bool post = c.norm_position == NormPosition::kPost;
   const bool ln = c.norm == NormKind::kLayerNorm;
-  auto size = [](std::vector<float>* v, size_t n) { v->assign(n, 0.0f); };
+  auto size = [](LargeVector<float>* v, size_t n) { v->assign(n, 0.0f); };
   positions_.assign(rows, 0);
   residual_.assign((L + 1) * rows * D, 0.0f);
   for (auto* v : {&q_, &att_, &xmid_}) size(v, L * rows * D);

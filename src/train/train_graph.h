@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/core/large_buffer.h"
 #include "src/core/thread_pool.h"
 #include "src/kernels/attention.h"
 #include "src/model/model.h"
@@ -120,26 +121,26 @@ class TrainGraph {
   // Activations, per layer where the name says so. Rows are batch * seq.
   std::vector<int32_t> positions_;
   std::vector<uint32_t> visible_;  // keys each row's query sees: [0, n)
-  std::vector<float> emb_in_, emb_mean_, emb_rstd_;
-  std::vector<float> residual_;  // [layers + 1][rows, dim]
-  std::vector<float> xn1_, mean1_, rstd1_, q_, k_, v_, lse_, att_, s1_, xmid_,
+  LargeVector<float> emb_in_, emb_mean_, emb_rstd_;
+  LargeVector<float> residual_;  // [layers + 1][rows, dim]
+  LargeVector<float> xn1_, mean1_, rstd1_, q_, k_, v_, lse_, att_, s1_, xmid_,
       xn2_, mean2_, rstd2_, gate_, up_, hidden_, s2_;
-  std::vector<float> final_out_, final_mean_, final_rstd_, mlm_pre_, mlm_act_,
+  LargeVector<float> final_out_, final_mean_, final_rstd_, mlm_pre_, mlm_act_,
       mlm_out_, mlm_mean_, mlm_rstd_;
   // Rows with a target, the output head's input (their last-layer outputs,
   // gathered when some rows have none) and the classifier's input.
   std::vector<uint32_t> head_rows_;
-  std::vector<float> gathered_;
+  LargeVector<float> gathered_;
   const float* head_in_ = nullptr;
   const float* classifier_in_ = nullptr;
   // The head rows' logits, or their gradient once a Forward with a
   // grad_scale has run (has_dlogits_ until Backward consumes it).
-  std::vector<float> logits_, losses_;
+  LargeVector<float> logits_, losses_;
   bool has_dlogits_ = false;
   // Backward scratch.
-  std::vector<float> dres_, dxmid_, dx_, dx2_, dhidden_, dgate_, dup_, dq_, dk_,
+  LargeVector<float> dres_, dxmid_, dx_, dx2_, dhidden_, dgate_, dup_, dq_, dk_,
       dv_, datt_;
-  std::vector<float> attention_scratch_;
+  LargeVector<float> attention_scratch_;
   size_t attention_per_thread_ = 0;
   std::vector<float> negated_sin_;  // -sin of RoPE, [position][head_dim / 2]
 };
