@@ -1,5 +1,6 @@
-// LayerNorm and the bias backward are plain loops the compiler vectorises:
-// memory-bound and small next to the matrix products around them. The tanh
+// The LayerNorm forward runs on Highway: its row sums were serial chains of
+// scalar adds (no reassociation without -ffast-math). The LayerNorm backward
+// and the bias backward are plain loops. The tanh
 // GELU is dispatched through Highway because the scalar tanh (expm1) cost
 // about 12 % of a GPT-2 prefill; the erf GELU stays scalar, as no vector erf
 // as accurate as std::erf is at hand.
@@ -63,6 +64,59 @@ HWY_INLINE hn::VFromD<D> GeluTanhGradVec(D d, hn::VFromD<D> x,
   return hn::Mul(dy, grad);
 }
 
+// sum over i < n of f(x[i]) in four vector accumulators, combined in a
+// fixed order (as DotVec), so a row's result depends only on the row.
+template <class D, class F>
+HWY_INLINE float SumOfVec(D d, const float* HWY_RESTRICT x, size_t n,
+                          const F& f) {
+  const size_t N = hn::Lanes(d);
+  auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
+  auto acc2 = hn::Zero(d), acc3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    acc0 = hn::Add(acc0, f(hn::LoadU(d, x + i)));
+    acc1 = hn::Add(acc1, f(hn::LoadU(d, x + i + N)));
+    acc2 = hn::Add(acc2, f(hn::LoadU(d, x + i + 2 * N)));
+    acc3 = hn::Add(acc3, f(hn::LoadU(d, x + i + 3 * N)));
+  }
+  for (; i + N <= n; i += N) acc0 = hn::Add(acc0, f(hn::LoadU(d, x + i)));
+  if (i < n) {
+    const size_t count = n - i;
+    acc1 = hn::Add(acc1, hn::IfThenElseZero(hn::FirstN(d, count),
+                                            f(LoadTail(d, x + i, count))));
+  }
+  return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
+}
+
+void LayerNormForwardImpl(const float* x, const float* weight,
+                          const float* bias, float eps, float* y, float* mean,
+                          float* rstd, size_t rows, size_t n) {
+  const DF d;
+  for (size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    // Two passes (mean, then centred squares) avoid the cancellation of
+    // E[x^2] - E[x]^2 on rows with a large mean.
+    const float m = SumOfVec(d, xr, n, [](hn::VFromD<DF> v) { return v; }) /
+                    static_cast<float>(n);
+    const auto m_v = hn::Set(d, m);
+    const float var = SumOfVec(d, xr, n, [&](hn::VFromD<DF> v) {
+      const auto centred = hn::Sub(v, m_v);
+      return hn::Mul(centred, centred);
+    });
+    const float s = 1.0f / std::sqrt(var / static_cast<float>(n) + eps);
+    if (mean) mean[r] = m;
+    if (rstd) rstd[r] = s;
+    const auto s_v = hn::Set(d, s);
+    float* yr = y + r * n;
+    ForEachVector(d, n, [&](size_t i, size_t count) {
+      const auto xhat = hn::Mul(hn::Sub(LoadPart(d, xr + i, count), m_v), s_v);
+      const auto b = bias ? LoadPart(d, bias + i, count) : hn::Zero(d);
+      StorePart(d, hn::MulAdd(xhat, LoadPart(d, weight + i, count), b), yr + i,
+                count);
+    });
+  }
+}
+
 void GeluTanhImpl(const float* x, float* y, size_t n) {
   const DF d;
   const size_t N = hn::Lanes(d);
@@ -100,6 +154,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace wisp::kernels {
 
+HWY_EXPORT(LayerNormForwardImpl);
 HWY_EXPORT(GeluTanhImpl);
 HWY_EXPORT(GeluTanhBackwardImpl);
 
@@ -113,23 +168,8 @@ constexpr float kInvSqrt2Pi = 0.3989422804014327f;
 void LayerNormForward(const float* x, const float* weight, const float* bias,
                       float eps, float* y, float* mean, float* rstd,
                       size_t rows, size_t n) {
-  for (size_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * n;
-    // Two passes (mean, then centred squares) avoid the cancellation of
-    // E[x^2] - E[x]^2 on rows with a large mean.
-    float sum = 0.0f;
-    for (size_t i = 0; i < n; ++i) sum += xr[i];
-    const float m = sum / static_cast<float>(n);
-    float var = 0.0f;
-    for (size_t i = 0; i < n; ++i) var += (xr[i] - m) * (xr[i] - m);
-    const float s = 1.0f / std::sqrt(var / static_cast<float>(n) + eps);
-    if (mean) mean[r] = m;
-    if (rstd) rstd[r] = s;
-    float* yr = y + r * n;
-    for (size_t i = 0; i < n; ++i) {
-      yr[i] = (xr[i] - m) * s * weight[i] + (bias ? bias[i] : 0.0f);
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(LayerNormForwardImpl)
+  (x, weight, bias, eps, y, mean, rstd, rows, n);
 }
 
 void LayerNormBackward(const float* dy, const float* x, const float* weight,

@@ -27,18 +27,6 @@ namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 
-// Applies `op(d, v...)` to n consecutive elements: full vectors, then one
-// partial vector through LoadTail/StoreTail. Each element sees the same
-// operations wherever it lies, so results do not depend on how a caller
-// splits a range.
-template <class D, class Op>
-HWY_INLINE void ForEachVector(D d, size_t n, const Op& op) {
-  const size_t N = hn::Lanes(d);
-  size_t i = 0;
-  for (; i + N <= n; i += N) op(i, N);
-  if (i < n) op(i, n - i);
-}
-
 void TransposeImpl(const float* a, float* at, size_t rows, size_t cols) {
   // 32 x 32 blocks (4 KiB of a and of at) stay in L1 while each cache line
   // is read or written once; inside a block TransposeInto moves 4 x 4 tiles

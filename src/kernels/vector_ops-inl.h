@@ -78,6 +78,19 @@ HWY_INLINE void StorePart(D d, hn::VFromD<D> v, float* HWY_RESTRICT p,
   }
 }
 
+// Calls `op(i, count)` for each full vector of n consecutive elements, then
+// once for the partial rest (count < Lanes(d), for LoadPart/StorePart).
+// Each element sees the same
+// operations wherever it lies, so results do not depend on how a caller
+// splits a range.
+template <class D, class Op>
+HWY_INLINE void ForEachVector(D d, size_t n, const Op& op) {
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) op(i, N);
+  if (i < n) op(i, n - i);
+}
+
 template <class D>
 HWY_INLINE float SumLanes(D d, hn::VFromD<D> v) {
   return hn::GetLane(hn::SumOfLanes(d, v));

@@ -155,6 +155,23 @@ void BM_RmsNorm(benchmark::State& state) {
 }
 BENCHMARK(BM_RmsNorm)->Arg(64)->Arg(768)->Arg(4096);
 
+// A prompt's worth of GPT-2 rows (512 x 768), with the statistics a
+// training forward keeps.
+void BM_LayerNorm(benchmark::State& state) {
+  const size_t rows = state.range(0), n = state.range(1);
+  const std::vector<float> x = RandomFloats(rows * n, 4);
+  const std::vector<float> weight = RandomFloats(n, 5),
+                           bias = RandomFloats(n, 6);
+  std::vector<float> y(rows * n), mean(rows), rstd(rows);
+  for (auto _ : state) {
+    LayerNormForward(x.data(), weight.data(), bias.data(), 1e-5f, y.data(),
+                     mean.data(), rstd.data(), rows, n);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() * 2 * rows * n * sizeof(float));
+}
+BENCHMARK(BM_LayerNorm)->Args({1, 768})->Args({512, 768});
+
 void BM_Softmax(benchmark::State& state) {
   const size_t n = state.range(0);
   const std::vector<float> input = RandomFloats(n, 6);
