@@ -38,6 +38,15 @@ void ApplyNorm(const ModelConfig& config, const float* weight,
                const float* bias, const float* x, float* y, float* mean,
                float* rstd, size_t rows, ThreadPool* pool);
 
+// The residual add and the norm after it: x += delta, then y = norm(x), a
+// few rows at a time so that the norm reads the sums from L1, on `pool`
+// (may be null). y may alias delta (pre-norm: the branch output's buffer
+// takes the next input) or x (post-norm: the stream becomes the norm). Bits
+// equal AddInPlace followed by ApplyNorm.
+void AddThenNorm(const ModelConfig& config, const float* weight,
+                 const float* bias, float* x, const float* delta, float* y,
+                 size_t rows, ThreadPool* pool);
+
 // The MLP of one layer on `rows` inputs x [rows, dim], output [rows, dim].
 // gate and hidden are [rows, hidden_dim]; up too for SwiGLU (else unused).
 // Keeps gate (and up) for the backward pass: hidden = act(gate[, up]).

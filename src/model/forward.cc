@@ -125,24 +125,21 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
               rows, s->visible_.data() + q0, pool, s->attention_.data(),
               s->attention_per_thread_, att);
     Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, rows, dim, dim, pool);
-    kernels::AddInPlace(xr, xb, rows * dim);
+    // Post-norm: x = norm(x + attention); pre-norm: x += attention, and the
+    // MLP reads norm(x), written over the attention output in xb.
+    const float* mlp_in = post_norm ? xr : xb;
     if (post_norm) {
-      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, xr, xr, nullptr,
-                nullptr, rows, pool);
-    }
-
-    const float* mlp_in = xr;
-    if (!post_norm) {
-      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, xb, nullptr, nullptr,
-                rows, pool);
-      mlp_in = xb;
+      AddThenNorm(c, lw.attention_norm, lw.attention_norm_bias, xr, xb, xr,
+                  rows, pool);
+    } else {
+      AddThenNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, xb, xb, rows, pool);
     }
     // hidden may alias gate: both activations allow it.
     MlpForward(c, lw, mlp_in, rows, hb, s->hb2_.data(), hb, q, pool, &lb);
-    kernels::AddInPlace(xr, q, rows * dim);
     if (post_norm) {
-      ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, xr, nullptr, nullptr,
-                rows, pool);
+      AddThenNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, q, xr, rows, pool);
+    } else {
+      kernels::AddInPlace(xr, q, rows * dim);
     }
   }
   const size_t rows = n - first;
