@@ -32,11 +32,14 @@ using DF = hn::ScalableTag<float>;
 // result is read and written once instead of twice, which matters for the
 // classifier's 154 MB gradient.
 // Tasks per thread: more than one, claimed as threads become free, so that a
-// core slowed by other programs simply takes fewer of them. A task has at
-// least kMinTaskRows rows (when there are that many): every task packs its
-// own B blocks, and fewer rows would re-read B from memory too often (the
-// classifier's input gradient has 512 rows and a 154 MB B).
-constexpr size_t kTasksPerThread = 8;
+// core slowed by other programs simply takes fewer of them; but few, because
+// every task packs its own B blocks, so each further chunk of rows re-reads
+// all of B (the classifier's input gradient has 512 rows and a 154 MB B).
+// 2 instead of 8 per thread ran the classifier's and the QKV input
+// gradients 1.15x faster on 2 threads (medians of 6 alternating runs), the
+// other GPT-2 products 1-5 %, and a 124M training step 3 %. For the same
+// reason a task has at least kMinTaskRows rows (when there are that many).
+constexpr size_t kTasksPerThread = 2;
 constexpr size_t kMinTaskRows = 128;
 
 struct Product {

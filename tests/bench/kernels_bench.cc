@@ -22,6 +22,7 @@
 #include "src/kernels/attention_heads.h"
 #include "src/kernels/bf16.h"
 #include "src/kernels/layer_norm_gelu.h"
+#include "src/kernels/matmul_backward.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/training_ops.h"
 #include "tests/bench/machine_baselines.h"
@@ -124,6 +125,54 @@ void MatMulShapes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_MatMul)->Apply(MatMulShapes)->UseRealTime();
 BENCHMARK(BM_MatMulBf16)->Apply(MatMulShapes)->UseRealTime();
+
+// Training's backward products for a linear layer y = x w^T with x [m, k]
+// and w [n, k]: the input gradient dx = dy w (arg input = 1) or the weight
+// gradient dw += dy^T x (input = 0). Args: m, k, n, input, threads; the
+// shapes are GPT-2 small at batch 4 x 128 (QKV, MLP up, MLP down, and the
+// classifier, whose 154 MB weights and gradient come from memory).
+void BM_MatMulBackward(benchmark::State& state) {
+  const size_t m = state.range(0), k = state.range(1), n = state.range(2);
+  const bool input = state.range(3) != 0;
+  const size_t threads = static_cast<size_t>(state.range(4));
+  const bench::Baselines& baselines = bench::MachineBaselines();
+  ThreadPool pool(threads);
+  const std::vector<float> dy = RandomFloats(m * n, 1);
+  const std::vector<float> w = RandomFloats(n * k, 2);
+  const std::vector<float> x = RandomFloats(m * k, 3);
+  std::vector<float> dx(m * k), dw(n * k);
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (input) {
+      MatMulBackwardInput(dy.data(), w.data(), dx.data(), m, n, k,
+                          /*accumulate=*/false, &pool);
+    } else {
+      MatMulBackwardWeight(dy.data(), x.data(), dw.data(), m, n, k, &pool);
+    }
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const double gflop = 2e-9 * m * k * n * state.iterations();
+  state.counters["GFLOP/s"] = gflop / seconds;
+  state.counters["pct_peak"] =
+      100 * gflop / seconds / baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
+  state.SetLabel(ActiveTargetName());
+}
+void MatMulBackwardShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"m", "k", "n", "input", "threads"});
+  const int64_t shapes[][3] = {
+      {512, 768, 2304}, {512, 768, 3072}, {512, 3072, 768}, {512, 768, 50257}};
+  for (const auto& s : shapes) {
+    for (int64_t input : {1, 0}) {
+      for (int64_t threads : {1, 2}) {
+        b->Args({s[0], s[1], s[2], input, threads});
+      }
+    }
+  }
+}
+BENCHMARK(BM_MatMulBackward)->Apply(MatMulBackwardShapes)->UseRealTime();
 
 // The baselines themselves, as benchmarks of their own (arg: threads).
 void BaselineBenchmark(benchmark::State& state,
