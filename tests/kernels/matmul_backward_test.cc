@@ -62,6 +62,22 @@ void ExpectClose(const std::vector<float>& got, const std::vector<double>& want,
   }
 }
 
+// init + sum_p a[p * a_stride] b[p * b_stride] over p < count in double
+// (`sum`), and the sum of the magnitudes of init and the terms (`abs`).
+struct DoubleSum {
+  double sum, abs;
+};
+DoubleSum StridedDot(double init, const float* a, size_t a_stride,
+                     const float* b, size_t b_stride, size_t count) {
+  DoubleSum result{init, std::fabs(init)};
+  for (size_t p = 0; p < count; ++p) {
+    const double term = double{a[p * a_stride]} * b[p * b_stride];
+    result.sum += term;
+    result.abs += std::fabs(term);
+  }
+  return result;
+}
+
 // dx[i, j] = init + sum_p dy[i, p] w[p, j] in double.
 void ExpectInputGradient(const Shape& s, bool accumulate, ThreadPool* pool) {
   const std::vector<float> dy = RandomFloats(s.m * s.n, 1);
@@ -71,14 +87,10 @@ void ExpectInputGradient(const Shape& s, bool accumulate, ThreadPool* pool) {
   for (size_t i = 0; i < s.m; ++i) {
     for (size_t j = 0; j < s.k; ++j) {
       const double init = accumulate ? dx[i * s.k + j] : 0.0;
-      double sum = init, abs = std::fabs(init);
-      for (size_t p = 0; p < s.n; ++p) {
-        const double term = double{dy[i * s.n + p]} * w[p * s.k + j];
-        sum += term;
-        abs += std::fabs(term);
-      }
-      want[i * s.k + j] = sum;
-      abs_sum[i * s.k + j] = abs;
+      const DoubleSum d =
+          StridedDot(init, dy.data() + i * s.n, 1, w.data() + j, s.k, s.n);
+      want[i * s.k + j] = d.sum;
+      abs_sum[i * s.k + j] = d.abs;
     }
   }
   MatMulBackwardInput(dy.data(), w.data(), dx.data(), s.m, s.n, s.k, accumulate,
@@ -94,14 +106,10 @@ void ExpectWeightGradient(const Shape& s, ThreadPool* pool) {
   std::vector<double> want(s.n * s.k), abs_sum(s.n * s.k);
   for (size_t j = 0; j < s.n; ++j) {
     for (size_t c = 0; c < s.k; ++c) {
-      double sum = dw[j * s.k + c], abs = std::fabs(sum);
-      for (size_t r = 0; r < s.m; ++r) {
-        const double term = double{dy[r * s.n + j]} * x[r * s.k + c];
-        sum += term;
-        abs += std::fabs(term);
-      }
-      want[j * s.k + c] = sum;
-      abs_sum[j * s.k + c] = abs;
+      const DoubleSum d = StridedDot(dw[j * s.k + c], dy.data() + j, s.n,
+                                     x.data() + c, s.k, s.m);
+      want[j * s.k + c] = d.sum;
+      abs_sum[j * s.k + c] = d.abs;
     }
   }
   MatMulBackwardWeight(dy.data(), x.data(), dw.data(), s.m, s.n, s.k, pool);
