@@ -1,10 +1,14 @@
 // Steady-state decoding and training steps allocate no heap memory: this
-// executable replaces the global operator new and the C allocator with
-// counting versions (every thread, the pool's workers included) and checks
+// executable replaces the global operator new, the C allocator and mmap
+// (which big buffers, src/core/large_buffer.h, come from) with counting
+// versions (every thread, the pool's workers included) and checks
 // that N decode steps and N training steps after a warm-up allocate nothing.
 // CounterSeesAllocations shows that the counter does see allocations, so the
 // zero expectations can fail.
 #include <malloc.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/core/large_buffer.h"
 #include "src/infer/session.h"
 #include "src/train/trainer.h"
 #include "tests/support/test_paths.h"
@@ -58,6 +63,17 @@ int posix_memalign(void** out, size_t alignment, size_t size) noexcept {
   return *out ? 0 : ENOMEM;
 }
 void free(void* p) noexcept { __libc_free(p); }
+
+// Anonymous mappings are allocations too; file mappings (loading a model)
+// are not. The system call itself, as glibc's mmap has no public alias.
+void* mmap(void* address, size_t length, int protection, int flags, int fd,
+           off_t offset) noexcept {
+  if (flags & MAP_ANONYMOUS) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  return reinterpret_cast<void*>(
+      syscall(SYS_mmap, address, length, protection, flags, fd, offset));
+}
 }  // extern "C"
 
 void* operator new(size_t size) {
@@ -106,6 +122,9 @@ TEST(SteadyStateAllocTest, CounterSeesAllocations) {
   void* raw = std::malloc(16);
   std::free(raw);
   EXPECT_GE(Allocations() - before, 3u);
+  const size_t mapped_before = Allocations();
+  LargeVector<float> large(kLargeBufferMinBytes);  // a mapping of its own
+  EXPECT_EQ(Allocations() - mapped_before, 1u);
 }
 
 // N tokens sampled and fed one at a time (what Session::Generate does),
