@@ -429,6 +429,10 @@ class Compare:
                 r, cell = ratio_cell(wisp, ref)
                 self.table.add('  (PyTorch on 1 thread)', fmt(wisp, ' tok/s'),
                                fmt(ref, ' tok/s'), cell, '')
+            first = self.wisp_figure(f'train_{name}_t{t}',
+                                     'train_first_step_ms')
+            self.table.add('  wisp trainer creation + first step',
+                           fmt(first, ' ms'), '', '', '')
 
     def scaling(self):
         for _ in range(self.a.rounds):

@@ -357,9 +357,9 @@ TEST_F(CliTest, BenchPrintsOneJsonObjectOfPositiveFigures) {
   auto json = testing::ParseJson(r.out);
   ASSERT_TRUE(json.ok()) << json.status() << ": " << r.out;
   ASSERT_TRUE(json->is_object()) << r.out;
-  for (const char* key :
-       {"prefill_tokens_per_s", "decode_tokens_per_s", "load_ms",
-        "first_token_ms", "peak_rss_mb", "train_tokens_per_s"}) {
+  for (const char* key : {"prefill_tokens_per_s", "decode_tokens_per_s",
+                          "load_ms", "first_token_ms", "peak_rss_mb",
+                          "train_tokens_per_s", "train_first_step_ms"}) {
     const testing::JsonValue& value = (*json)[key];
     ASSERT_TRUE(value.is_number()) << key << " in " << r.out;
     EXPECT_TRUE(std::isfinite(value.AsDouble())) << key;
