@@ -64,30 +64,6 @@ HWY_INLINE hn::VFromD<D> GeluTanhGradVec(D d, hn::VFromD<D> x,
   return hn::Mul(dy, grad);
 }
 
-// sum over i < n of f(x[i]) in four vector accumulators, combined in a
-// fixed order (as DotVec), so a row's result depends only on the row.
-template <class D, class F>
-HWY_INLINE float SumOfVec(D d, const float* HWY_RESTRICT x, size_t n,
-                          const F& f) {
-  const size_t N = hn::Lanes(d);
-  auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
-  auto acc2 = hn::Zero(d), acc3 = hn::Zero(d);
-  size_t i = 0;
-  for (; i + 4 * N <= n; i += 4 * N) {
-    acc0 = hn::Add(acc0, f(hn::LoadU(d, x + i)));
-    acc1 = hn::Add(acc1, f(hn::LoadU(d, x + i + N)));
-    acc2 = hn::Add(acc2, f(hn::LoadU(d, x + i + 2 * N)));
-    acc3 = hn::Add(acc3, f(hn::LoadU(d, x + i + 3 * N)));
-  }
-  for (; i + N <= n; i += N) acc0 = hn::Add(acc0, f(hn::LoadU(d, x + i)));
-  if (i < n) {
-    const size_t count = n - i;
-    acc1 = hn::Add(acc1, hn::IfThenElseZero(hn::FirstN(d, count),
-                                            f(LoadTail(d, x + i, count))));
-  }
-  return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
-}
-
 void LayerNormForwardImpl(const float* x, const float* weight,
                           const float* bias, float eps, float* y, float* mean,
                           float* rstd, size_t rows, size_t n) {
@@ -96,12 +72,22 @@ void LayerNormForwardImpl(const float* x, const float* weight,
     const float* xr = x + r * n;
     // Two passes (mean, then centred squares) avoid the cancellation of
     // E[x^2] - E[x]^2 on rows with a large mean.
-    const float m = SumOfVec(d, xr, n, [](hn::VFromD<DF> v) { return v; }) /
-                    static_cast<float>(n);
+    using V = hn::VFromD<DF>;
+    const float m =
+        SumOfSteps(d, n,
+                   [&](V acc, size_t i, size_t count) {
+                     return hn::Add(acc, LoadPart(d, xr + i, count));
+                   }) /
+        static_cast<float>(n);
     const auto m_v = hn::Set(d, m);
-    const float var = SumOfVec(d, xr, n, [&](hn::VFromD<DF> v) {
-      const auto centred = hn::Sub(v, m_v);
-      return hn::Mul(centred, centred);
+    const float var = SumOfSteps(d, n, [&](V acc, size_t i, size_t count) {
+      const auto centred = hn::Sub(LoadPart(d, xr + i, count), m_v);
+      auto squares = hn::Mul(centred, centred);
+      // Past the row, LoadPart's zeros would add m^2 per lane.
+      if (count < hn::Lanes(d)) {
+        squares = hn::IfThenElseZero(hn::FirstN(d, count), squares);
+      }
+      return hn::Add(acc, squares);
     });
     const float s = 1.0f / std::sqrt(var / static_cast<float>(n) + eps);
     if (mean) mean[r] = m;

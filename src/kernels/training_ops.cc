@@ -62,38 +62,16 @@ void RmsNormForwardImpl(const float* x, const float* weight, float eps,
   }
 }
 
-// sum_i a[i] b[i] c[i], with DotVec's fixed accumulation order.
+// sum_i a[i] b[i] c[i], in SumOfSteps' fixed order.
 template <class D>
 HWY_INLINE float Dot3Vec(D d, const float* HWY_RESTRICT a,
                          const float* HWY_RESTRICT b,
                          const float* HWY_RESTRICT c, size_t n) {
-  const size_t N = hn::Lanes(d);
-  auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
-  auto acc2 = hn::Zero(d), acc3 = hn::Zero(d);
-  size_t i = 0;
-  for (; i + 4 * N <= n; i += 4 * N) {
-    acc0 = hn::MulAdd(hn::Mul(hn::LoadU(d, a + i), hn::LoadU(d, b + i)),
-                      hn::LoadU(d, c + i), acc0);
-    acc1 = hn::MulAdd(hn::Mul(hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N)),
-                      hn::LoadU(d, c + i + N), acc1);
-    acc2 = hn::MulAdd(
-        hn::Mul(hn::LoadU(d, a + i + 2 * N), hn::LoadU(d, b + i + 2 * N)),
-        hn::LoadU(d, c + i + 2 * N), acc2);
-    acc3 = hn::MulAdd(
-        hn::Mul(hn::LoadU(d, a + i + 3 * N), hn::LoadU(d, b + i + 3 * N)),
-        hn::LoadU(d, c + i + 3 * N), acc3);
-  }
-  for (; i + N <= n; i += N) {
-    acc0 = hn::MulAdd(hn::Mul(hn::LoadU(d, a + i), hn::LoadU(d, b + i)),
-                      hn::LoadU(d, c + i), acc0);
-  }
-  if (i < n) {
-    const size_t count = n - i;
-    acc1 = hn::MulAdd(
-        hn::Mul(LoadTail(d, a + i, count), LoadTail(d, b + i, count)),
-        LoadTail(d, c + i, count), acc1);
-  }
-  return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
+  return SumOfSteps(d, n, [&](hn::VFromD<D> acc, size_t i, size_t count) {
+    return hn::MulAdd(
+        hn::Mul(LoadPart(d, a + i, count), LoadPart(d, b + i, count)),
+        LoadPart(d, c + i, count), acc);
+  });
 }
 
 void RmsNormBackwardInputImpl(const float* dy, const float* x,

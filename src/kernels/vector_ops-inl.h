@@ -96,31 +96,37 @@ HWY_INLINE float SumLanes(D d, hn::VFromD<D> v) {
   return hn::GetLane(hn::SumOfLanes(d, v));
 }
 
-// Four independent accumulators hide the FMA latency; they are combined in a
-// fixed order so that the result depends only on the inputs.
-template <class D>
-HWY_INLINE float DotVec(D d, const float* HWY_RESTRICT a,
-                        const float* HWY_RESTRICT b, size_t n) {
+// A sum over n consecutive elements: acc = step(acc, i, count) for the
+// vector at i (count == Lanes(d), or count < Lanes(d) once for the partial
+// rest, whose lanes past count step must leave unchanged: LoadPart's zeros
+// do that for products). Four independent accumulators hide the add or FMA
+// latency; they are combined in a fixed order, so the result depends only
+// on the inputs, not on where they lie.
+template <class D, class Step>
+HWY_INLINE float SumOfSteps(D d, size_t n, const Step& step) {
   const size_t N = hn::Lanes(d);
   auto acc0 = hn::Zero(d), acc1 = hn::Zero(d);
   auto acc2 = hn::Zero(d), acc3 = hn::Zero(d);
   size_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
-    acc0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc0);
-    acc1 = hn::MulAdd(hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N), acc1);
-    acc2 = hn::MulAdd(hn::LoadU(d, a + i + 2 * N), hn::LoadU(d, b + i + 2 * N),
-                      acc2);
-    acc3 = hn::MulAdd(hn::LoadU(d, a + i + 3 * N), hn::LoadU(d, b + i + 3 * N),
-                      acc3);
+    acc0 = step(acc0, i, N);
+    acc1 = step(acc1, i + N, N);
+    acc2 = step(acc2, i + 2 * N, N);
+    acc3 = step(acc3, i + 3 * N, N);
   }
-  for (; i + N <= n; i += N) {
-    acc0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc0);
-  }
-  if (i < n) {
-    acc1 =
-        hn::MulAdd(LoadTail(d, a + i, n - i), LoadTail(d, b + i, n - i), acc1);
-  }
+  for (; i + N <= n; i += N) acc0 = step(acc0, i, N);
+  if (i < n) acc1 = step(acc1, i, n - i);
   return SumLanes(d, hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)));
+}
+
+// sum_i a[i] b[i].
+template <class D>
+HWY_INLINE float DotVec(D d, const float* HWY_RESTRICT a,
+                        const float* HWY_RESTRICT b, size_t n) {
+  return SumOfSteps(d, n, [&](hn::VFromD<D> acc, size_t i, size_t count) {
+    return hn::MulAdd(LoadPart(d, a + i, count), LoadPart(d, b + i, count),
+                      acc);
+  });
 }
 
 // In-place softmax of x[0, n): subtract the maximum so exp never overflows,

@@ -46,6 +46,10 @@ void NormRows(const ModelConfig& c, const float* weight, const float* bias,
 // A thread's share of a norm is at least this many floats: a fork-join
 // costs microseconds, as much as normalising ~16k values.
 constexpr size_t kNormParallelMinFloats = size_t{1} << 14;
+// ... in whole rows of width dim.
+size_t NormMinRows(size_t dim) {
+  return (kNormParallelMinFloats + dim - 1) / dim;
+}
 
 }  // namespace
 
@@ -56,12 +60,12 @@ void ApplyNorm(const ModelConfig& c, const float* weight, const float* bias,
     NormRows(c, weight, bias, x, y, mean, rstd, rows);
     return;
   }
-  const size_t min_rows = (kNormParallelMinFloats + c.dim - 1) / c.dim;
-  pool->ParallelFor(rows, min_rows, [&](size_t begin, size_t end, size_t) {
-    NormRows(c, weight, bias, x + begin * c.dim, y + begin * c.dim,
-             mean != nullptr ? mean + begin : nullptr,
-             rstd != nullptr ? rstd + begin : nullptr, end - begin);
-  });
+  pool->ParallelFor(
+      rows, NormMinRows(c.dim), [&](size_t begin, size_t end, size_t) {
+        NormRows(c, weight, bias, x + begin * c.dim, y + begin * c.dim,
+                 mean != nullptr ? mean + begin : nullptr,
+                 rstd != nullptr ? rstd + begin : nullptr, end - begin);
+      });
 }
 
 void AddThenNorm(const ModelConfig& c, const float* weight, const float* bias,
@@ -83,7 +87,7 @@ void AddThenNorm(const ModelConfig& c, const float* weight, const float* bias,
     rows_of(0, rows, 0);
     return;
   }
-  pool->ParallelFor(rows, (kNormParallelMinFloats + dim - 1) / dim, rows_of);
+  pool->ParallelFor(rows, NormMinRows(dim), rows_of);
 }
 
 void Linear(const float* x, const float* w, const uint16_t* w_bf16,
