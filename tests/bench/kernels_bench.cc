@@ -38,6 +38,24 @@ std::vector<float> RandomFloats(size_t n, uint32_t seed) {
   return v;
 }
 
+// Sets a product's GFLOP/s (2 m k n per iteration over the wall time since
+// `start`) and its fraction of this run's FMA peak at the same thread count
+// (pct_peak), and labels it with the kernels' target; returns the seconds.
+double ReportProductSpeed(benchmark::State& state,
+                          std::chrono::steady_clock::time_point start, size_t m,
+                          size_t k, size_t n, size_t threads) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const double gflop = 2e-9 * m * k * n * state.iterations();
+  state.counters["GFLOP/s"] = gflop / seconds;
+  state.counters["pct_peak"] =
+      100 * gflop / seconds /
+      bench::MachineBaselines().fma_peak_gflops[threads < 2 ? 1 : 2];
+  state.SetLabel(ActiveTargetName());
+  return seconds;
+}
+
 // Args: m, k, n, threads. Besides GFLOP/s and GB/s of weights read, each
 // shape reports its fraction of this run's FMA peak (pct_peak) and triad
 // bandwidth (pct_triad) at the same thread count (machine_baselines.h).
@@ -80,20 +98,13 @@ void MatMulBenchmark(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  const double gflop = 2e-9 * m * k * n * state.iterations();
+  const double seconds = ReportProductSpeed(state, start, m, k, n, threads);
   // Decoding streams the weights once per token: bandwidth is its measure.
   const double gbyte =
       1e-9 * (w_bytes + (m * k + m * n) * 4.0) * state.iterations();
-  const double peak = baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
   const double triad = baselines.triad_gbps[threads < 2 ? 1 : 2];
-  state.counters["GFLOP/s"] = gflop / seconds;
   state.counters["GB/s"] = gbyte / seconds;
-  state.counters["pct_peak"] = 100 * gflop / seconds / peak;
   state.counters["pct_triad"] = 100 * gbyte / seconds / triad;
-  state.SetLabel(ActiveTargetName());
 }
 
 void BM_MatMul(benchmark::State& state) { MatMulBenchmark<float>(state); }
@@ -135,7 +146,7 @@ void BM_MatMulBackward(benchmark::State& state) {
   const size_t m = state.range(0), k = state.range(1), n = state.range(2);
   const bool input = state.range(3) != 0;
   const size_t threads = static_cast<size_t>(state.range(4));
-  const bench::Baselines& baselines = bench::MachineBaselines();
+  bench::MachineBaselines();  // measured before the timing starts
   ThreadPool pool(threads);
   const std::vector<float> dy = RandomFloats(m * n, 1);
   const std::vector<float> w = RandomFloats(n * k, 2);
@@ -151,14 +162,7 @@ void BM_MatMulBackward(benchmark::State& state) {
     }
     benchmark::ClobberMemory();
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  const double gflop = 2e-9 * m * k * n * state.iterations();
-  state.counters["GFLOP/s"] = gflop / seconds;
-  state.counters["pct_peak"] =
-      100 * gflop / seconds / baselines.fma_peak_gflops[threads < 2 ? 1 : 2];
-  state.SetLabel(ActiveTargetName());
+  ReportProductSpeed(state, start, m, k, n, threads);
 }
 void MatMulBackwardShapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"m", "k", "n", "input", "threads"});
