@@ -1,7 +1,6 @@
 #include "src/core/large_buffer.h"
 
 #include <cstdint>
-#include <cstdlib>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -13,13 +12,13 @@ namespace {
 
 constexpr size_t kHugePage = size_t{2} << 20;
 
-size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
 }  // namespace
 
 #if defined(__linux__)
 
 namespace {
+
+size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 size_t PageSize() {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
