@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <atomic>
 #include <type_traits>
 
+#include "src/kernels/gemm_bf16_dot.h"
 #include "src/kernels/ops.h"
 #include "src/kernels/scratch.h"
 
@@ -290,8 +292,30 @@ void MatMul(const float* x, const float* w, const float* bias, float* y,
 
 HWY_EXPORT(MatMulBf16Impl);
 
+namespace {
+
+std::atomic<bool> bf16_dot_products{true};
+// Shallower products spend too few steps between the lane sums (as the f32
+// dot-product GEMM's kDotMinDepth); the small models' weights are in cache.
+constexpr size_t kBf16DotMinDepth = 256;
+
+}  // namespace
+
+void SetBf16DotProducts(bool enabled) {
+  bf16_dot_products.store(enabled, std::memory_order_relaxed);
+}
+
+bool Bf16DotProductsActive() {
+  return bf16_dot_products.load(std::memory_order_relaxed) &&
+         CpuHasBf16DotProduct();
+}
+
 void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
                 size_t m, size_t k, size_t n, ThreadPool* pool) {
+  if (m > 1 && k >= kBf16DotMinDepth && Bf16DotProductsActive()) {
+    GemmBf16Dot(x, w, bias, y, m, k, n, pool);
+    return;
+  }
   HWY_DYNAMIC_DISPATCH(MatMulBf16Impl)(x, w, bias, y, m, k, n, pool);
 }
 

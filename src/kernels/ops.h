@@ -26,11 +26,27 @@ void MatMul(const float* x, const float* w, const float* bias, float* y,
 
 // MatMul with bf16 weights: w holds the raw bits of bfloat16 values (the
 // upper halves of floats, see bf16.h), [n, k] as above. x, bias, y and all
-// products and sums are f32: each weight is widened exactly, so the result
-// equals MatMul on an f32 copy of w up to summation order. Same threading
-// and determinism guarantees as MatMul.
+// sums are f32. Same threading and determinism guarantees as MatMul.
+//
+// Where the CPU has bf16 dot-product instructions (AVX512_BF16) and they are
+// enabled (SetBf16DotProducts), products of m > 1 rows with k >= 256 round x
+// to bf16 and multiply bf16 by bf16 on them (gemm_bf16_dot.h): twice the
+// multiply-adds per instruction, at the precision of the weights. Otherwise,
+// and always for m == 1 (decoding, bound by reading w), each weight is
+// widened exactly and multiplied by the f32 x, so the result equals MatMul
+// on an f32 copy of w up to summation order.
 void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
                 size_t m, size_t k, size_t n, ThreadPool* pool);
+
+// Whether MatMulBf16 may use the bf16 dot-product instructions (default:
+// yes). Off, bf16 weights give the same results on every CPU. Process-wide;
+// safe to call from any thread, but a MatMulBf16 running at the same time
+// may see either setting.
+void SetBf16DotProducts(bool enabled);
+
+// True when MatMulBf16 would use the bf16 dot-product instructions: they are
+// enabled and the CPU has them.
+bool Bf16DotProductsActive();
 
 // y = x / sqrt(mean(x^2) + eps) * weight, for each of `rows` rows of length
 // n. y may alias x.

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "src/core/thread_pool.h"
 #include "src/kernels/bf16.h"
+#include "src/kernels/gemm_bf16_dot.h"
 #include "src/kernels/ops.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/reference_ops.h"
@@ -160,7 +161,16 @@ Bf16Weights RandomBf16(size_t n, uint32_t seed) {
   return w;
 }
 
-class MatMulBf16Test : public KernelTest {};
+// MatMulBf16's exact path, the one every CPU has: with the bf16 dot-product
+// instructions off, prompts too widen each weight and multiply the f32 x.
+class MatMulBf16Test : public KernelTest {
+ protected:
+  void SetUp() override {
+    KernelTest::SetUp();
+    SetBf16DotProducts(false);
+  }
+  void TearDown() override { SetBf16DotProducts(true); }
+};
 WISP_INSTANTIATE_PER_TARGET(MatMulBf16Test);
 
 // Against the double reference on the widened weights, with MatMul's
@@ -242,6 +252,139 @@ TEST_P(MatMulBf16Test, LargeGemvAndInfinities) {
   EXPECT_TRUE(std::isinf(y[4]));
   EXPECT_EQ(y[4] > 0, x[k - 1] < 0);
   EXPECT_TRUE(std::isfinite(y[0]));
+}
+
+// ------------------------------------------- bf16 dot-product instructions
+
+// The GEMM on vdpbf16ps (gemm_bf16_dot.h), not a Highway kernel: it runs
+// once, where the CPU has the instruction. It rounds x to bf16, so the
+// double reference multiplies the same rounded values; the products are
+// then exact and only the f32 sums differ, within MatMul's tolerance.
+class GemmBf16DotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!CpuHasBf16DotProduct()) GTEST_SKIP() << "no AVX512_BF16 here";
+  }
+};
+
+std::vector<float> RoundedToBf16(std::vector<float> x) {
+  for (float& v : x) v = Bf16ToF32(F32ToBf16(v));
+  return x;
+}
+
+// Rows around the 4-row tile and the 128-row block, columns around the
+// 6-column tile, depths around the 32-value vector and the 1536-value block.
+const std::vector<Shape>& Bf16DotShapes() {
+  static const std::vector<Shape> shapes = {
+      {2, 1, 1},      {2, 31, 7},     {3, 33, 13},    {5, 256, 6},
+      {4, 257, 300},  {7, 1537, 11},  {129, 300, 70}, {130, 3072, 13},
+      {300, 517, 65}, {64, 768, 200},
+  };
+  return shapes;
+}
+
+TEST_F(GemmBf16DotTest, MatchesReferenceOnRoundedX) {
+  ThreadPool pool(2);
+  for (const Shape& s : Bf16DotShapes()) {
+    const std::vector<float> x = RandomFloats(s.m * s.k, 20);
+    const std::vector<float> rounded = RoundedToBf16(x);
+    const Bf16Weights w = RandomBf16(s.n * s.k, 21);
+    const std::vector<float> bias = RandomFloats(s.n, 22);
+    for (const float* b : {bias.data(), static_cast<const float*>(nullptr)}) {
+      std::vector<double> expected(s.m * s.n), abs_sum(s.m * s.n);
+      reference::MatMul(rounded.data(), w.widened.data(), b, expected.data(),
+                        s.m, s.k, s.n, abs_sum.data());
+      for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+        std::vector<float> y(s.m * s.n, std::nanf(""));
+        GemmBf16Dot(x.data(), w.bits.data(), b, y.data(), s.m, s.k, s.n, p);
+        size_t failures = 0;
+        for (size_t i = 0; i < y.size() && failures < 5; ++i) {
+          if (!(std::fabs(y[i] - expected[i]) <= Tolerance(abs_sum[i], s.k))) {
+            ++failures;
+            ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n
+                          << " bias=" << (b != nullptr) << " row " << i / s.n
+                          << " col " << i % s.n << ": got " << y[i] << " want "
+                          << expected[i];
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(GemmBf16DotTest, IgnoresThreadCount) {
+  ThreadPool pool2(2), pool3(3);
+  for (const Shape& s : Bf16DotShapes()) {
+    const std::vector<float> x = RandomFloats(s.m * s.k, 23);
+    const Bf16Weights w = RandomBf16(s.n * s.k, 24);
+    std::vector<float> expected(s.m * s.n);
+    GemmBf16Dot(x.data(), w.bits.data(), nullptr, expected.data(), s.m, s.k,
+                s.n, nullptr);
+    for (ThreadPool* pool : {&pool2, &pool3}) {
+      std::vector<float> y(s.m * s.n);
+      GemmBf16Dot(x.data(), w.bits.data(), nullptr, y.data(), s.m, s.k, s.n,
+                  pool);
+      EXPECT_EQ(
+          0, std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
+          << "m=" << s.m << " k=" << s.k << " n=" << s.n
+          << " threads=" << pool->num_threads();
+    }
+  }
+}
+
+// x is rounded to nearest, ties to even, as F32ToBf16 (PyTorch's rule), not
+// truncated. Times a weight of 1, y shows each rounded x exactly.
+TEST_F(GemmBf16DotTest, RoundsXToNearestEven) {
+  const float ulp = std::ldexp(1.0f, -7);           // of bf16 at 1
+  const std::vector<float> x = {1 + ulp / 2,        // tie, 1 is even
+                                1 + ulp + ulp / 2,  // tie, 1 + 2 ulp is even
+                                1 + ulp / 2 + ulp / 4096,      // above the tie
+                                -(1 + ulp / 2 - ulp / 4096)};  // below the tie
+  const std::vector<float> want = {1, 1 + 2 * ulp, 1 + ulp, -1};
+  const uint16_t one = F32ToBf16(1.0f);
+  std::vector<float> y(x.size());
+  GemmBf16Dot(x.data(), &one, nullptr, y.data(), x.size(), 1, 1, nullptr);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], want[i]) << i;
+}
+
+TEST_F(GemmBf16DotTest, EmptyProductsWriteTheBias) {
+  const std::vector<float> bias = {1, 2, 3};
+  std::vector<float> y(6, std::nanf(""));
+  GemmBf16Dot(nullptr, nullptr, bias.data(), y.data(), 2, 0, 3, nullptr);
+  EXPECT_EQ(y, std::vector<float>({1, 2, 3, 1, 2, 3}));
+  GemmBf16Dot(nullptr, nullptr, nullptr, nullptr, 0, 5, 3, nullptr);
+  GemmBf16Dot(nullptr, nullptr, nullptr, nullptr, 2, 5, 0, nullptr);
+}
+
+// MatMulBf16 takes this path for prompts deep enough (k >= 256) and only
+// while it is enabled; decoding (m == 1) always widens the weights.
+TEST_F(GemmBf16DotTest, MatMulBf16UsesItForPromptsWhenEnabled) {
+  ThreadPool pool(2);
+  const auto run = [&](size_t m, size_t k, bool enabled, bool dot) {
+    const size_t n = 20;
+    const std::vector<float> x = RandomFloats(m * k, 25);
+    const Bf16Weights w = RandomBf16(n * k, 26);
+    std::vector<float> got(m * n), want(m * n);
+    SetBf16DotProducts(enabled);
+    EXPECT_EQ(Bf16DotProductsActive(), enabled);
+    MatMulBf16(x.data(), w.bits.data(), nullptr, got.data(), m, k, n, &pool);
+    SetBf16DotProducts(true);
+    if (dot) {
+      GemmBf16Dot(x.data(), w.bits.data(), nullptr, want.data(), m, k, n,
+                  &pool);
+    } else {
+      SetBf16DotProducts(false);
+      MatMulBf16(x.data(), w.bits.data(), nullptr, want.data(), m, k, n, &pool);
+      SetBf16DotProducts(true);
+    }
+    return std::memcmp(got.data(), want.data(), got.size() * sizeof(float));
+  };
+  EXPECT_EQ(0, run(8, 256, true, true));
+  EXPECT_EQ(0, run(1, 256, true, false));
+  EXPECT_EQ(0, run(8, 255, true, false));
+  EXPECT_EQ(0, run(8, 256, false, false));
+  // The two paths really differ here, so the checks above can fail.
+  EXPECT_NE(0, run(8, 256, false, true));
 }
 
 }  // namespace

@@ -1,0 +1,36 @@
+// The bf16 GEMM on the CPU's bf16 dot-product instruction (AVX512_BF16's
+// vdpbf16ps: 32 bf16 products per instruction, summed in pairs into 16 f32
+// lanes, twice the multiply-adds of an f32 FMA). MatMulBf16 (ops.h) runs
+// products of more than one row here when the CPU has the instruction.
+//
+// The instruction multiplies bf16 by bf16, so x is rounded to bf16 (to
+// nearest, ties to even) before the product; the products are exact and
+// every sum is f32. Highway 1.0.3 has no target with the instruction, so
+// this file uses intrinsics behind a run-time CPU check and compiles to
+// "not available" for other CPUs and compilers.
+#ifndef WISP_KERNELS_GEMM_BF16_DOT_H_
+#define WISP_KERNELS_GEMM_BF16_DOT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "src/core/thread_pool.h"
+
+namespace wisp::kernels {
+
+// True when this build has the kernel and the CPU running it has the
+// instruction (checked once).
+bool CpuHasBf16DotProduct();
+
+// y[m, n] = bf16(x)[m, k] w[n, k]^T + (bias ? bias[n] : 0): x f32, rounded to
+// bf16 here; w bf16 bits, row stride k; y f32. Columns of y are split over
+// `pool` (may be null); every element is summed in an order fixed by k
+// alone, so results are bitwise identical for any pool size. Denormal
+// inputs count as zero (the instruction's rule). Requires
+// CpuHasBf16DotProduct(); y must not alias x or w.
+void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
+                 size_t m, size_t k, size_t n, ThreadPool* pool);
+
+}  // namespace wisp::kernels
+
+#endif  // WISP_KERNELS_GEMM_BF16_DOT_H_
