@@ -379,6 +379,14 @@ class Compare:
         self.table.add(f'GPT-2 124M decode bf16 / f32, {t} threads',
                        fmt(bf16, ' tok/s'), fmt(f32, ' tok/s'), cell,
                        '>= 1.7x', None if r is None else r >= 1.7)
+        # Prompts of a bf16 model run on vdpbf16ps where the CPU has it
+        # (src/kernels/gemm_bf16_dot.h), else at the f32 GEMM's speed.
+        bf16 = self.wisp_figure('gpt2_bf16', 'prefill_tokens_per_s')
+        f32 = self.wisp_figure('gpt2_f32', 'prefill_tokens_per_s')
+        r, cell = ratio_cell(bf16, f32)
+        dot = 'vdpbf16ps' if cpu_has_flag('avx512_bf16') else 'no AVX512_BF16'
+        self.table.add(f'GPT-2 124M prefill 128 bf16 / f32 ({dot})',
+                       fmt(bf16, ' tok/s'), fmt(f32, ' tok/s'), cell, '')
 
     def stories(self):
         model = os.path.join(self.build, 'models', 'stories260K.wisp')
@@ -450,6 +458,16 @@ class Compare:
             self.table.add(f'GPT-2 124M {what}: 2 threads / 1 thread',
                            fmt(two, ' tok/s'), fmt(one, ' tok/s'), cell,
                            '>= 1.8x', None if r is None else r >= 1.8)
+
+
+def cpu_has_flag(flag):
+    """Whether /proc/cpuinfo lists `flag` (False where there is none)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            return any(line.startswith('flags') and flag in line.split()
+                       for line in f)
+    except OSError:
+        return False
 
 
 def gpt2_weight_bytes_per_token(d=768, layers=12, vocab=50257):
