@@ -1,9 +1,8 @@
-// The LayerNorm forward runs on Highway: its row sums were serial chains of
-// scalar adds (no reassociation without -ffast-math). The LayerNorm backward
-// and the bias backward are plain loops. The tanh
-// GELU is dispatched through Highway because the scalar tanh (expm1) cost
-// about 12 % of a GPT-2 prefill; the erf GELU stays scalar, as no vector erf
-// as accurate as std::erf is at hand.
+// The LayerNorm forward and backward run on Highway: their row sums were
+// serial chains of scalar adds (no reassociation without -ffast-math). The
+// tanh GELU is dispatched through Highway because the scalar tanh (expm1)
+// cost about 12 % of a GPT-2 prefill; the erf GELU stays scalar, as no
+// vector erf as accurate as std::erf is at hand.
 #include "src/kernels/layer_norm_gelu.h"
 
 #include <math.h>
@@ -103,6 +102,85 @@ void LayerNormForwardImpl(const float* x, const float* weight,
   }
 }
 
+void LayerNormBackwardInputImpl(const float* dy, const float* x,
+                                const float* weight, const float* mean,
+                                const float* rstd, float* dx, size_t rows,
+                                size_t n) {
+  const DF d;
+  using V = hn::VFromD<DF>;
+  for (size_t r = 0; r < rows; ++r) {
+    const float* HWY_RESTRICT dyr = dy + r * n;
+    const float* HWY_RESTRICT xr = x + r * n;
+    float* HWY_RESTRICT dxr = dx + r * n;
+    const auto m_v = hn::Set(d, mean[r]);
+    const float s = rstd[r];
+    // With xhat = (x - m) s and g = dy * w:
+    //   dx = s * (g - mean(g) - xhat * mean(g * xhat)).
+    // x is centred before the product (a large mean would cancel), and past
+    // the row LoadPart's zero dy makes every term zero.
+    const float g_mean = DotVec(d, dyr, weight, n) / static_cast<float>(n);
+    const float gx_mean =
+        SumOfSteps(d, n,
+                   [&](V acc, size_t i, size_t count) {
+                     const auto g = hn::Mul(LoadPart(d, dyr + i, count),
+                                            LoadPart(d, weight + i, count));
+                     return hn::MulAdd(
+                         g, hn::Sub(LoadPart(d, xr + i, count), m_v), acc);
+                   }) *
+        s / static_cast<float>(n);
+    const auto s_v = hn::Set(d, s);
+    const auto g_mean_v = hn::Set(d, g_mean);
+    const auto gx_mean_v = hn::Set(d, gx_mean);
+    ForEachVector(d, n, [&](size_t i, size_t count) {
+      const auto xhat = hn::Mul(hn::Sub(LoadPart(d, xr + i, count), m_v), s_v);
+      const auto g =
+          hn::Mul(LoadPart(d, dyr + i, count), LoadPart(d, weight + i, count));
+      const auto centred = hn::NegMulAdd(xhat, gx_mean_v, hn::Sub(g, g_mean_v));
+      StorePart(d, hn::MulAdd(s_v, centred, LoadPart(d, dxr + i, count)),
+                dxr + i, count);
+    });
+  }
+}
+
+void LayerNormBackwardParamsImpl(const float* dy, const float* x,
+                                 const float* mean, const float* rstd,
+                                 float* dweight, float* dbias, size_t rows,
+                                 size_t n, size_t col_begin, size_t col_end) {
+  const DF d;
+  // Row by row, so each column sums its rows in order whatever the column
+  // range.
+  for (size_t r = 0; r < rows; ++r) {
+    const float* HWY_RESTRICT dyr = dy + r * n + col_begin;
+    const float* HWY_RESTRICT xr = x + r * n + col_begin;
+    float* HWY_RESTRICT dw = dweight + col_begin;
+    float* HWY_RESTRICT db = dbias ? dbias + col_begin : nullptr;
+    const auto m_v = hn::Set(d, mean[r]);
+    const auto s_v = hn::Set(d, rstd[r]);
+    ForEachVector(d, col_end - col_begin, [&](size_t i, size_t count) {
+      const auto dyv = LoadPart(d, dyr + i, count);
+      const auto xhat = hn::Mul(hn::Sub(LoadPart(d, xr + i, count), m_v), s_v);
+      StorePart(d, hn::MulAdd(dyv, xhat, LoadPart(d, dw + i, count)), dw + i,
+                count);
+      if (db)
+        StorePart(d, hn::Add(LoadPart(d, db + i, count), dyv), db + i, count);
+    });
+  }
+}
+
+void BiasBackwardImpl(const float* dy, float* dbias, size_t rows, size_t n,
+                      size_t col_begin, size_t col_end) {
+  const DF d;
+  float* HWY_RESTRICT db = dbias + col_begin;
+  for (size_t r = 0; r < rows; ++r) {
+    const float* HWY_RESTRICT dyr = dy + r * n + col_begin;
+    ForEachVector(d, col_end - col_begin, [&](size_t i, size_t count) {
+      StorePart(
+          d, hn::Add(LoadPart(d, db + i, count), LoadPart(d, dyr + i, count)),
+          db + i, count);
+    });
+  }
+}
+
 void GeluTanhImpl(const float* x, float* y, size_t n) {
   const DF d;
   const size_t N = hn::Lanes(d);
@@ -141,6 +219,9 @@ HWY_AFTER_NAMESPACE();
 namespace wisp::kernels {
 
 HWY_EXPORT(LayerNormForwardImpl);
+HWY_EXPORT(LayerNormBackwardInputImpl);
+HWY_EXPORT(LayerNormBackwardParamsImpl);
+HWY_EXPORT(BiasBackwardImpl);
 HWY_EXPORT(GeluTanhImpl);
 HWY_EXPORT(GeluTanhBackwardImpl);
 
@@ -169,45 +250,16 @@ void LayerNormBackwardInput(const float* dy, const float* x,
                             const float* weight, const float* mean,
                             const float* rstd, float* dx, size_t rows,
                             size_t n) {
-  for (size_t r = 0; r < rows; ++r) {
-    const float* dyr = dy + r * n;
-    const float* xr = x + r * n;
-    const float m = mean[r], s = rstd[r];
-    // With xhat = (x - m) s and g = dy * w:
-    //   dx = s * (g - mean(g) - xhat * mean(g * xhat)).
-    float g_mean = 0.0f, gx_mean = 0.0f;
-    for (size_t i = 0; i < n; ++i) {
-      const float g = dyr[i] * weight[i];
-      g_mean += g;
-      gx_mean += g * (xr[i] - m) * s;
-    }
-    g_mean /= static_cast<float>(n);
-    gx_mean /= static_cast<float>(n);
-    float* dxr = dx + r * n;
-    for (size_t i = 0; i < n; ++i) {
-      const float xhat = (xr[i] - m) * s;
-      dxr[i] += s * (dyr[i] * weight[i] - g_mean - xhat * gx_mean);
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(LayerNormBackwardInputImpl)
+  (dy, x, weight, mean, rstd, dx, rows, n);
 }
 
 void LayerNormBackwardParams(const float* dy, const float* x, const float* mean,
                              const float* rstd, float* dweight, float* dbias,
                              size_t rows, size_t n, size_t col_begin,
                              size_t col_end) {
-  // Row by row, so each column sums its rows in order whatever the column
-  // range.
-  for (size_t r = 0; r < rows; ++r) {
-    const float* dyr = dy + r * n;
-    const float* xr = x + r * n;
-    const float m = mean[r], s = rstd[r];
-    for (size_t i = col_begin; i < col_end; ++i) {
-      dweight[i] += dyr[i] * ((xr[i] - m) * s);
-    }
-    if (dbias) {
-      for (size_t i = col_begin; i < col_end; ++i) dbias[i] += dyr[i];
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(LayerNormBackwardParamsImpl)
+  (dy, x, mean, rstd, dweight, dbias, rows, n, col_begin, col_end);
 }
 
 void Gelu(GeluKind kind, const float* x, float* y, size_t n) {
@@ -236,10 +288,8 @@ void GeluBackward(GeluKind kind, const float* x, const float* dy, float* dx,
 
 void BiasBackward(const float* dy, float* dbias, size_t rows, size_t n,
                   size_t col_begin, size_t col_end) {
-  for (size_t r = 0; r < rows; ++r) {
-    const float* dyr = dy + r * n;
-    for (size_t i = col_begin; i < col_end; ++i) dbias[i] += dyr[i];
-  }
+  HWY_DYNAMIC_DISPATCH(BiasBackwardImpl)
+  (dy, dbias, rows, n, col_begin, col_end);
 }
 
 }  // namespace wisp::kernels

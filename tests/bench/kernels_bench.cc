@@ -290,6 +290,34 @@ void BM_GeluTanhBackward(benchmark::State& state) {
 }
 BENCHMARK(BM_GeluTanhBackward)->Arg(128 * 3072);
 
+// The residual add: one token's row, and a 512-token prompt's.
+void BM_AddInPlace(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const std::vector<float> x = RandomFloats(n, 23);
+  std::vector<float> y = RandomFloats(n, 24);
+  for (auto _ : state) {
+    AddInPlace(y.data(), x.data(), n);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * 3 * n * sizeof(float));
+}
+BENCHMARK(BM_AddInPlace)->Arg(768)->Arg(512 * 768);
+
+// Rotary embedding of one token's query (Llama-style heads of 64, and the
+// default model's 8 heads of 8).
+void BM_RopePairs(benchmark::State& state) {
+  const size_t heads = state.range(0), head_dim = state.range(1);
+  std::vector<float> x = RandomFloats(heads * head_dim, 25);
+  const std::vector<float> cos = RandomFloats(head_dim / 2, 26),
+                           sin = RandomFloats(head_dim / 2, 27);
+  for (auto _ : state) {
+    RopePairs(x.data(), heads, head_dim, cos.data(), sin.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * heads * head_dim);
+}
+BENCHMARK(BM_RopePairs)->Args({8, 8})->Args({32, 64});
+
 // One decoding query against n_keys cached positions (the fused attention
 // of attention.h). Args: head_dim, n_keys; kv_stride as for 12 heads in one
 // cache row.
@@ -405,6 +433,68 @@ void BM_RmsNormBackward(benchmark::State& state) {
   state.SetLabel(ActiveTargetName());
 }
 BENCHMARK(BM_RmsNormBackward)->Args({2048, 64})->Args({512, 768});
+
+// GPT-2's LayerNorm backward over a 4 x 128 batch (dx, dweight, dbias).
+void BM_LayerNormBackward(benchmark::State& state) {
+  const size_t rows = state.range(0), n = state.range(1);
+  const std::vector<float> x = RandomFloats(rows * n, 28);
+  const std::vector<float> dy = RandomFloats(rows * n, 29);
+  const std::vector<float> weight = RandomFloats(n, 30);
+  std::vector<float> y(rows * n), mean(rows), rstd(rows), dx(rows * n),
+      dweight(n), dbias(n);
+  LayerNormForward(x.data(), weight.data(), nullptr, 1e-5f, y.data(),
+                   mean.data(), rstd.data(), rows, n);
+  for (auto _ : state) {
+    LayerNormBackward(dy.data(), x.data(), weight.data(), mean.data(),
+                      rstd.data(), dx.data(), dweight.data(), dbias.data(),
+                      rows, n);
+    benchmark::ClobberMemory();
+  }
+  // dy and x read twice (dx, then the parameters); dx read and written.
+  state.SetBytesProcessed(state.iterations() * 6 * rows * n * sizeof(float));
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_LayerNormBackward)->Args({512, 768});
+
+// The bias gradient of GPT-2's MLP up-projection over a 4 x 128 batch.
+void BM_BiasBackward(benchmark::State& state) {
+  const size_t rows = state.range(0), n = state.range(1);
+  const std::vector<float> dy = RandomFloats(rows * n, 31);
+  std::vector<float> dbias(n);
+  for (auto _ : state) {
+    BiasBackward(dy.data(), dbias.data(), rows, n, 0, n);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * rows * n * sizeof(float));
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_BiasBackward)->Args({512, 3072});
+
+// SwiGLU's backward over a Llama-style hidden row block.
+void BM_SwiGLUBackward(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const std::vector<float> dh = RandomFloats(n, 32), gate = RandomFloats(n, 33),
+                           up = RandomFloats(n, 34);
+  std::vector<float> dgate(n), dup(n);
+  for (auto _ : state) {
+    SwiGLUBackward(dh.data(), gate.data(), up.data(), dgate.data(), dup.data(),
+                   n);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_SwiGLUBackward)->Arg(128 * 3072);
+
+// The global gradient norm's sum over a 1M-float chunk.
+void BM_SumOfSquares(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const std::vector<float> x = RandomFloats(n, 35);
+  for (auto _ : state) benchmark::DoNotOptimize(SumOfSquares(x.data(), n));
+  state.SetBytesProcessed(state.iterations() * n * sizeof(float));
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_SumOfSquares)->Arg(1 << 20);
 
 // Args: head_dim, n_keys, as BM_AttentionHeadForward.
 void BM_AttentionHeadBackward(benchmark::State& state) {

@@ -3,8 +3,8 @@
 // one pass over all columns (columns are independent and each sums its rows
 // in order), and the input halves must equal the whole kernels' dx. The
 // whole kernels are checked against references in training_ops_test.cc and
-// tests/train/gradient_check_test.cc; the bias gradient is checked here
-// against a double sum.
+// tests/train/gradient_check_test.cc; the LayerNorm backward and the bias
+// gradient are checked here against double sums.
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -95,6 +95,65 @@ TEST_P(NormBackwardTest, LayerNormHalvesEqualTheWholeKernel) {
     EXPECT_TRUE(SameBits(dx, want_dx)) << "n=" << n;
     EXPECT_TRUE(SameBits(dw, want_dw)) << "n=" << n;
     EXPECT_TRUE(SameBits(db, want_db)) << "n=" << n;
+  }
+}
+
+// The LayerNorm backward against a double reference that takes the same
+// float mean and rstd: dx = dx0 + s (g - mean(g) - xhat mean(g xhat)) with
+// g = dy w and xhat = (x - m) s; dweight += sum_r dy xhat; dbias += sum_r dy.
+// Row 0 has a mean of 1000 (x is centred before any product, or it cancels).
+// Tolerance: 1e-5 of the sum of the terms' magnitudes (float sums of up to
+// ~1000 terms stay near sqrt(n) * 6e-8 of it; an indexing error is O(1)).
+TEST_P(NormBackwardTest, LayerNormMatchesDoubleReference) {
+  for (size_t n : OddSizes()) {
+    std::vector<float> x = RandomFloats(kRows * n, 15, -3, 3);
+    for (size_t i = 0; i < n; ++i) x[i] += 1000.0f;
+    const std::vector<float> dy = RandomFloats(kRows * n, 16);
+    const std::vector<float> weight = RandomFloats(n, 17, 0.5, 1.5);
+    std::vector<float> y(kRows * n), mean(kRows), rstd(kRows);
+    LayerNormForward(x.data(), weight.data(), nullptr, 1e-5f, y.data(),
+                     mean.data(), rstd.data(), kRows, n);
+    const std::vector<float> dx0 = RandomFloats(kRows * n, 18);
+    const std::vector<float> dw0 = RandomFloats(n, 19);
+    const std::vector<float> db0 = RandomFloats(n, 20);
+    std::vector<float> dx = dx0, dw = dw0, db = db0;
+    LayerNormBackward(dy.data(), x.data(), weight.data(), mean.data(),
+                      rstd.data(), dx.data(), dw.data(), db.data(), kRows, n);
+    std::vector<double> want_dw(dw0.begin(), dw0.end()), abs_dw(n);
+    std::vector<double> want_db(db0.begin(), db0.end()), abs_db(n);
+    for (size_t r = 0; r < kRows; ++r) {
+      const double m = mean[r], s = rstd[r];
+      double g_sum = 0, gx_sum = 0, g_abs = 0, gx_abs = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double g = double(dy[r * n + i]) * weight[i];
+        const double xhat = (x[r * n + i] - m) * s;
+        g_sum += g;
+        gx_sum += g * xhat;
+        g_abs += std::fabs(g);
+        gx_abs += std::fabs(g * xhat);
+        want_dw[i] += dy[r * n + i] * xhat;
+        abs_dw[i] += std::fabs(dy[r * n + i] * xhat);
+        want_db[i] += dy[r * n + i];
+        abs_db[i] += std::fabs(dy[r * n + i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        const double g = double(dy[r * n + i]) * weight[i];
+        const double xhat = (x[r * n + i] - m) * s;
+        const double want =
+            dx0[r * n + i] + s * (g - g_sum / n - xhat * gx_sum / n);
+        const double scale =
+            std::fabs(dx0[r * n + i]) +
+            s * (std::fabs(g) + g_abs / n + std::fabs(xhat) * gx_abs / n);
+        ASSERT_NEAR(dx[r * n + i], want, 1e-5 * scale)
+            << "n=" << n << " row " << r << " col " << i;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(dw[i], want_dw[i], 1e-5 * (std::fabs(dw0[i]) + abs_dw[i]))
+          << "n=" << n << " col " << i;
+      ASSERT_NEAR(db[i], want_db[i], 1e-5 * (std::fabs(db0[i]) + abs_db[i]))
+          << "n=" << n << " col " << i;
+    }
   }
 }
 
