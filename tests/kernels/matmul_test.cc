@@ -347,6 +347,20 @@ TEST_F(GemmBf16DotTest, RoundsXToNearestEven) {
   for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], want[i]) << i;
 }
 
+// The instructions' rule, as the header documents: denormal x, denormal
+// weights and products below the normal range all count as zero.
+TEST_F(GemmBf16DotTest, DenormalsCountAsZero) {
+  const std::vector<float> x = {1e-39f, 1e-20f, 1.0f};
+  const std::vector<uint16_t> w = {F32ToBf16(1.0f), F32ToBf16(1e-20f), 0x0040};
+  std::vector<float> y(x.size() * w.size());
+  GemmBf16Dot(x.data(), w.data(), nullptr, y.data(), x.size(), 1, w.size(),
+              nullptr);
+  EXPECT_EQ(y[0 * 3 + 0], 0.0f);  // denormal x
+  EXPECT_EQ(y[1 * 3 + 1], 0.0f);  // 1e-20 * 1e-20 = 1e-40
+  EXPECT_EQ(y[2 * 3 + 2], 0.0f);  // denormal weight
+  EXPECT_EQ(y[2 * 3 + 0], 1.0f);  // and a normal product is not lost
+}
+
 TEST_F(GemmBf16DotTest, EmptyProductsWriteTheBias) {
   const std::vector<float> bias = {1, 2, 3};
   std::vector<float> y(6, std::nanf(""));
