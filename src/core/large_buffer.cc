@@ -1,6 +1,7 @@
 #include "src/core/large_buffer.h"
 
 #include <cstdint>
+#include <cstring>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -76,5 +77,14 @@ void FreeLarge(void* p, size_t bytes) {
 }
 
 #endif
+
+void* AllocateLargeZeroed(size_t bytes) {
+  void* block = AllocateLarge(bytes);
+#if defined(__linux__)
+  if (bytes >= kLargeBufferMinBytes) return block;  // a fresh mapping
+#endif
+  std::memset(block, 0, bytes);
+  return block;
+}
 
 }  // namespace wisp

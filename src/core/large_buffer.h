@@ -28,6 +28,13 @@ constexpr size_t kLargeBufferMinBytes = size_t{2} << 20;
 // pages is touched. Throws std::bad_alloc when the memory cannot be had.
 // Release with FreeLarge and the same `bytes`. Thread-safe.
 void* AllocateLarge(size_t bytes);
+// AllocateLarge, but every byte reads as zero. A block with a mapping of its
+// own is fresh anonymous memory, zero without being written, so its pages
+// are first touched (and committed) by whichever threads first use them:
+// on a paravirtualised machine a first touch costs far more than the write,
+// and one thread zeroing gigabytes up front paid all of it alone. Smaller
+// blocks are cleared here. Release with FreeLarge.
+void* AllocateLargeZeroed(size_t bytes);
 void FreeLarge(void* p, size_t bytes);
 
 // A std::allocator replacement over AllocateLarge/FreeLarge.
@@ -71,6 +78,15 @@ class LargeArray {
   LargeArray() = default;
   explicit LargeArray(size_t n)
       : data_(LargeAllocator<T>().allocate(n)), size_(n) {}
+  // n elements whose bytes are all zero (AllocateLargeZeroed): for types
+  // where that is the value zero, such as float.
+  static LargeArray Zeroed(size_t n) {
+    if (n > static_cast<size_t>(-1) / sizeof(T)) throw std::bad_alloc();
+    LargeArray array;
+    array.data_ = static_cast<T*>(AllocateLargeZeroed(n * sizeof(T)));
+    array.size_ = n;
+    return array;
+  }
   ~LargeArray() {
     if (data_ != nullptr) LargeAllocator<T>().deallocate(data_, size_);
   }

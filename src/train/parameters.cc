@@ -11,7 +11,7 @@ namespace wisp {
 void Parameters::Layout(const std::vector<TensorView>& like) {
   size_t total = 0;
   for (const TensorView& t : like) total += t.num_elements();
-  values_.assign(total, 0.0f);
+  values_ = LargeArray<float>::Zeroed(total);
   views_.clear();
   size_t offset = 0;
   for (const TensorView& t : like) {
@@ -66,11 +66,11 @@ Parameters::Parameters(const Parameters& other) { *this = other; }
 Parameters& Parameters::operator=(const Parameters& other) {
   if (this == &other) return *this;
   Layout(other.views_);
-  values_ = other.values_;
+  std::copy(other.data(), other.data() + other.size(), data());
   return *this;
 }
 
-void Parameters::SetZero() { std::fill(values_.begin(), values_.end(), 0.0f); }
+void Parameters::SetZero() { std::fill(data(), data() + size(), 0.0f); }
 
 const TensorView* Parameters::Find(const std::string& name) const {
   for (const TensorView& t : views_) {

@@ -26,12 +26,12 @@ class Parameters {
   Parameters() = default;
   Parameters(const Parameters& other);
   Parameters& operator=(const Parameters& other);
-  // Moving a vector keeps its buffer, so the views stay valid.
+  // Moving keeps the buffer, so the views stay valid.
   Parameters(Parameters&&) = default;
   Parameters& operator=(Parameters&&) = default;
 
-  float* data() { return values_.data(); }
-  const float* data() const { return values_.data(); }
+  float* data() { return values_.get(); }
+  const float* data() const { return values_.get(); }
   size_t size() const { return values_.size(); }
   void SetZero();
 
@@ -39,7 +39,7 @@ class Parameters {
   const std::vector<TensorView>& tensors() const { return views_; }
   const TensorView* Find(const std::string& name) const;
   float* Mutable(const TensorView& view) {
-    return values_.data() + (view.data - bytes()) / sizeof(float);
+    return values_.get() + (view.data - bytes()) / sizeof(float);
   }
   // Whether AdamW decays this tensor: matrices and embeddings (rank >= 2),
   // not norm weights or biases.
@@ -59,11 +59,14 @@ class Parameters {
 
  private:
   const uint8_t* bytes() const {
-    return reinterpret_cast<const uint8_t*>(values_.data());
+    return reinterpret_cast<const uint8_t*>(values_.get());
   }
   void Layout(const std::vector<TensorView>& like);
 
-  LargeVector<float> values_;
+  // Zeroed at allocation without being written (AllocateLargeZeroed): the
+  // gradients and both moments of a 124M model are 1.5 GB whose pages the
+  // first step's threads then commit in parallel.
+  LargeArray<float> values_;
   std::vector<TensorView> views_;
 };
 

@@ -1,7 +1,7 @@
 // AllocateLarge, LargeVector and LargeArray: alignment, the huge-page
 // advice on big blocks (read back from the kernel), ordinary heap blocks for
-// small ones, copies and moves, and std::bad_alloc (never a crash) for sizes
-// that cannot exist.
+// small ones, copies and moves, zeroed arrays, and std::bad_alloc (never a
+// crash) for sizes that cannot exist.
 #include "src/core/large_buffer.h"
 
 #include <cstdint>
@@ -11,6 +11,12 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "gtest/gtest.h"
 
@@ -117,6 +123,36 @@ TEST(LargeBufferTest, ArrayOwnsAndMoves) {
   small = std::move(b);  // frees the small block, takes the big one
   EXPECT_EQ(small.get(), buffer);
   EXPECT_EQ(small.get()[kMiB - 1], 2.0f);
+}
+
+// Zeroed blocks read as zero, small ones (from a heap that held other
+// values) included; a big one is zero without having been written: none of
+// its pages is resident until used (mincore), so the threads that first use
+// it commit it.
+TEST(LargeBufferTest, ZeroedArraysReadZeroAndBigOnesStayUntouched) {
+  for (int round = 0; round < 2; ++round) {
+    {  // leave non-zero bytes in the heap for the next small block
+      LargeArray<float> dirty(1000);
+      for (size_t i = 0; i < dirty.size(); ++i) dirty.get()[i] = 7.0f;
+    }
+    LargeArray<float> small = LargeArray<float>::Zeroed(1000);
+    for (size_t i = 0; i < small.size(); ++i) ASSERT_EQ(small.get()[i], 0.0f);
+  }
+  const size_t n = 4 * kMiB;  // 16 MiB
+  LargeArray<float> big = LargeArray<float>::Zeroed(n);
+#if defined(__linux__)
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident(n * sizeof(float) / page);
+  ASSERT_EQ(mincore(big.get(), n * sizeof(float), resident.data()), 0);
+  size_t touched = 0;
+  for (unsigned char r : resident) touched += r & 1;
+  EXPECT_EQ(touched, 0u);
+#endif
+  for (size_t i = 0; i < n; i += 1021) ASSERT_EQ(big.get()[i], 0.0f) << i;
+  big.get()[n - 1] = 1.0f;
+  EXPECT_EQ(big.get()[n - 1], 1.0f);
+  EXPECT_THROW(LargeArray<float>::Zeroed(static_cast<size_t>(-1) / 2),
+               std::bad_alloc);
 }
 
 }  // namespace
