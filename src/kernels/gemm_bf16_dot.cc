@@ -1,7 +1,5 @@
 #include "src/kernels/gemm_bf16_dot.h"
 
-#include <cstring>
-
 #include "src/kernels/scratch.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)

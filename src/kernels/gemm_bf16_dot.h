@@ -23,11 +23,11 @@ namespace wisp::kernels {
 bool CpuHasBf16DotProduct();
 
 // y[m, n] = bf16(x)[m, k] w[n, k]^T + (bias ? bias[n] : 0): x f32, rounded to
-// bf16 here; w bf16 bits, row stride k; y f32. Columns of y are split over
-// `pool` (may be null); every element is summed in an order fixed by k
-// alone, so results are bitwise identical for any pool size. Denormal
-// inputs, and products below the normal range, count as zero (the
-// instructions' rule; checked on Zen 5). Requires
+// bf16 here (rows split over `pool`); w bf16 bits, row stride k; y f32.
+// Columns of y are split over `pool` (may be null); every element is summed
+// in an order fixed by k alone, so results are bitwise identical for any
+// pool size. Denormal inputs, products and sums count as zero (the
+// instructions' rule; inputs and products checked on Zen 5). Requires
 // CpuHasBf16DotProduct(); y must not alias x or w.
 void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
                  size_t m, size_t k, size_t n, ThreadPool* pool);

@@ -39,7 +39,8 @@ void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
                 size_t m, size_t k, size_t n, ThreadPool* pool);
 
 // Whether MatMulBf16 may use the bf16 dot-product instructions (default:
-// yes). Off, bf16 weights give the same results on every CPU. Process-wide;
+// yes). Off, x is never rounded: results equal MatMul on an f32 copy of w
+// up to summation order, whatever the CPU. Process-wide;
 // safe to call from any thread, but a MatMulBf16 running at the same time
 // may see either setting.
 void SetBf16DotProducts(bool enabled);

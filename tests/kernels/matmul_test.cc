@@ -169,7 +169,10 @@ class MatMulBf16Test : public KernelTest {
     KernelTest::SetUp();
     SetBf16DotProducts(false);
   }
-  void TearDown() override { SetBf16DotProducts(true); }
+  void TearDown() override {
+    SetBf16DotProducts(true);
+    KernelTest::TearDown();
+  }
 };
 WISP_INSTANTIATE_PER_TARGET(MatMulBf16Test);
 

@@ -148,6 +148,11 @@ TEST_P(NormBackwardTest, LayerNormMatchesDoubleReference) {
             << "n=" << n << " row " << r << " col " << i;
       }
     }
+    // Without a bias gradient the weight gradient is the same.
+    std::vector<float> dw_alone = dw0;
+    LayerNormBackwardParams(dy.data(), x.data(), mean.data(), rstd.data(),
+                            dw_alone.data(), nullptr, kRows, n, 0, n);
+    EXPECT_TRUE(SameBits(dw_alone, dw)) << "n=" << n;
     for (size_t i = 0; i < n; ++i) {
       ASSERT_NEAR(dw[i], want_dw[i], 1e-5 * (std::fabs(dw0[i]) + abs_dw[i]))
           << "n=" << n << " col " << i;
