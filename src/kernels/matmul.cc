@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 #include "src/kernels/gemm_bf16_dot.h"
@@ -294,19 +296,28 @@ HWY_EXPORT(MatMulBf16Impl);
 
 namespace {
 
-std::atomic<bool> bf16_dot_products{true};
+std::atomic<bool>& Bf16DotProductsFlag() {
+  static std::atomic<bool> flag{
+      Bf16DotProductsAllowedBy(std::getenv("WISP_BF16_DOT"))};
+  return flag;
+}
 // Shallower products spend too few steps between the lane sums (as the f32
 // dot-product GEMM's kDotMinDepth); the small models' weights are in cache.
 constexpr size_t kBf16DotMinDepth = 256;
 
 }  // namespace
 
+bool Bf16DotProductsAllowedBy(const char* environment_value) {
+  return environment_value == nullptr ||
+         std::strcmp(environment_value, "0") != 0;
+}
+
 void SetBf16DotProducts(bool enabled) {
-  bf16_dot_products.store(enabled, std::memory_order_relaxed);
+  Bf16DotProductsFlag().store(enabled, std::memory_order_relaxed);
 }
 
 bool Bf16DotProductsActive() {
-  return bf16_dot_products.load(std::memory_order_relaxed) &&
+  return Bf16DotProductsFlag().load(std::memory_order_relaxed) &&
          CpuHasBf16DotProduct();
 }
 

@@ -38,9 +38,12 @@ void MatMul(const float* x, const float* w, const float* bias, float* y,
 void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
                 size_t m, size_t k, size_t n, ThreadPool* pool);
 
-// Whether MatMulBf16 may use the bf16 dot-product instructions (default:
-// yes). Off, x is never rounded: results equal MatMul on an f32 copy of w
-// up to summation order, whatever the CPU. Process-wide;
+// Whether MatMulBf16 may use the bf16 dot-product instructions. Off, x is
+// never rounded: results equal MatMul on an f32 copy of w up to summation
+// order, whatever the CPU. The default is on, unless the environment has
+// WISP_BF16_DOT=0 when the setting is first used: an application (or its
+// user) can ask for exact bf16 products without code, as oneDNN's
+// ONEDNN_DEFAULT_FPMATH_MODE governs its implicit bf16. Process-wide;
 // safe to call from any thread, but a MatMulBf16 running at the same time
 // may see either setting.
 void SetBf16DotProducts(bool enabled);
@@ -48,6 +51,10 @@ void SetBf16DotProducts(bool enabled);
 // True when MatMulBf16 would use the bf16 dot-product instructions: they are
 // enabled and the CPU has them.
 bool Bf16DotProductsActive();
+
+// The default SetBf16DotProducts starts from, given the value of
+// WISP_BF16_DOT (null when unset): off only for "0".
+bool Bf16DotProductsAllowedBy(const char* environment_value);
 
 // y = x / sqrt(mean(x^2) + eps) * weight, for each of `rows` rows of length
 // n. y may alias x.

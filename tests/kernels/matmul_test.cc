@@ -4,6 +4,7 @@
 // across thread counts.
 #include <cmath>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <tuple>
@@ -371,6 +372,33 @@ TEST_F(GemmBf16DotTest, EmptyProductsWriteTheBias) {
   EXPECT_EQ(y, std::vector<float>({1, 2, 3, 1, 2, 3}));
   GemmBf16Dot(nullptr, nullptr, nullptr, nullptr, 0, 5, 3, nullptr);
   GemmBf16Dot(nullptr, nullptr, nullptr, nullptr, 2, 5, 0, nullptr);
+}
+
+TEST(Bf16DotSwitchTest, EnvironmentValueZeroAloneTurnsThemOff) {
+  EXPECT_TRUE(Bf16DotProductsAllowedBy(nullptr));
+  EXPECT_TRUE(Bf16DotProductsAllowedBy("1"));
+  EXPECT_TRUE(Bf16DotProductsAllowedBy(""));
+  EXPECT_FALSE(Bf16DotProductsAllowedBy("0"));
+}
+
+// WISP_BF16_DOT=0 in the environment before the setting is first used
+// turns the instructions off for the process. Each statement runs in a
+// fresh process: the "threadsafe" death-test style re-runs this binary for
+// this test alone, so no earlier test has read the setting.
+TEST_F(GemmBf16DotTest, EnvironmentSetsTheProcessDefault) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("WISP_BF16_DOT", "0", 1);
+        std::exit(Bf16DotProductsActive() ? 1 : 0);
+      },
+      ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(
+      {
+        unsetenv("WISP_BF16_DOT");
+        std::exit(Bf16DotProductsActive() ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 // MatMulBf16 takes this path for prompts deep enough (k >= 256) and only
