@@ -1,5 +1,6 @@
 #include "src/kernels/gemm_bf16_dot.h"
 
+#include "src/kernels/gemm_sizes.h"
 #include "src/kernels/scratch.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
@@ -39,12 +40,6 @@ constexpr size_t kStep = 32;
 // while the column tiles of w pass over it.
 constexpr size_t kRowBlock = 128;
 constexpr size_t kDepthBlock = 1536;
-// As the f32 GEMM's kGemmParallelMinWork (gemm_tile-inl.h): a fork-join of
-// the pool costs microseconds.
-constexpr size_t kParallelMinWork = size_t{1} << 21;
-
-size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
-size_t Min(size_t a, size_t b) { return a < b ? a : b; }
 
 // out[r * ldx + i] = bf16(x[r * k + i]) for i < k, zero up to ldx (a
 // multiple of kStep), so that the tile's last step may read whole vectors.
@@ -209,7 +204,7 @@ void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
   };
   const size_t tiles = DivCeil(n, kCols);
   size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (m * n * k < kParallelMinWork) threads = 1;
+  if (m * n * k < kGemmParallelMinWork) threads = 1;
   if (threads > tiles) threads = tiles;
   if (threads == 1) {
     round_rows(0, m, 0);

@@ -22,6 +22,7 @@
 
 #include "hwy/highway.h"
 #include "src/kernels/bf16.h"
+#include "src/kernels/gemm_sizes.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
@@ -45,15 +46,7 @@ constexpr size_t kTileRows = 6;
 // (256 columns x 256, 256 KiB) streams from L2.
 constexpr size_t kDepthBlock = 256;
 constexpr size_t kColumnBlock = 256;
-// Below this many multiply-adds a product runs on the caller's thread. A
-// fork-join of the pool costs ~3 us on an idle machine (the GEMM does two:
-// packing, then the product) and far more when the cores are shared with
-// other work, so splitting only pays for products of tens of microseconds.
-// The default small model's matrices (64 x 172 and smaller) stay serial.
-constexpr size_t kGemmParallelMinWork = size_t{1} << 21;
-
-inline size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
-inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
+// The threading threshold, DivCeil and Min: gemm_sizes.h.
 // Column panels (of width nr) in one column block.
 inline size_t ColumnPanelsPerBlock(size_t nr) {
   return kColumnBlock > nr ? kColumnBlock / nr : 1;

@@ -39,8 +39,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 
 // Below this many multiply-adds a GEMV runs on the caller's thread (the
-// GEMM's threshold, kGemmParallelMinWork, and its blocking are in
-// gemm_tile-inl.h, shared with the backward products).
+// GEMM's threshold, kGemmParallelMinWork, is in gemm_sizes.h and its
+// blocking in gemm_tile-inl.h, shared with the backward products).
 constexpr size_t kGemvParallelMinWork = size_t{1} << 18;
 // A threaded GEMM is split by rows alone only with at least this many row
 // panels per thread (96 rows with AVX-512), see Gemm.
