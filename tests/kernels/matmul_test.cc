@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -62,6 +64,39 @@ double Tolerance(double abs_sum, size_t k) {
          std::numeric_limits<float>::min();
 }
 
+// y against the double reference within Tolerance, reporting at most five
+// elements; `what` names the case in each message.
+void ExpectNearReference(const Shape& s, const std::vector<float>& y,
+                         const std::vector<double>& expected,
+                         const std::vector<double>& abs_sum,
+                         const std::string& what) {
+  size_t failures = 0;
+  for (size_t i = 0; i < y.size() && failures < 5; ++i) {
+    if (!(std::fabs(y[i] - expected[i]) <= Tolerance(abs_sum[i], s.k))) {
+      ++failures;
+      ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n << what
+                    << " row " << i / s.n << " col " << i % s.n << ": got "
+                    << y[i] << " want " << expected[i];
+    }
+  }
+}
+
+// run(y, pool) writes one product of shape s into y: on every pool it must
+// give `expected` bit for bit.
+template <class Run>
+void ExpectSameBitsOnPools(const Shape& s, const std::vector<float>& expected,
+                           std::initializer_list<ThreadPool*> pools,
+                           const Run& run) {
+  for (ThreadPool* pool : pools) {
+    std::vector<float> y(s.m * s.n);
+    run(y.data(), pool);
+    EXPECT_EQ(0,
+              std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
+        << "m=" << s.m << " k=" << s.k << " n=" << s.n
+        << " threads=" << pool->num_threads();
+  }
+}
+
 void ExpectMatchesReference(const Shape& s, bool with_bias, ThreadPool* pool) {
   const std::vector<float> x = RandomFloats(s.m * s.k, 1);
   const std::vector<float> w = RandomFloats(s.n * s.k, 2);
@@ -72,16 +107,8 @@ void ExpectMatchesReference(const Shape& s, bool with_bias, ThreadPool* pool) {
                     abs_sum.data());
   std::vector<float> y(s.m * s.n, std::nanf(""));
   MatMul(x.data(), w.data(), b, y.data(), s.m, s.k, s.n, pool);
-  size_t failures = 0;
-  for (size_t i = 0; i < y.size() && failures < 5; ++i) {
-    const double diff = std::fabs(y[i] - expected[i]);
-    if (!(diff <= Tolerance(abs_sum[i], s.k))) {
-      ++failures;
-      ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n
-                    << " bias=" << with_bias << " row " << i / s.n << " col "
-                    << i % s.n << ": got " << y[i] << " want " << expected[i];
-    }
-  }
+  ExpectNearReference(s, y, expected, abs_sum,
+                      with_bias ? " bias=1" : " bias=0");
 }
 
 class MatMulTest : public KernelTest {};
@@ -114,14 +141,10 @@ TEST_P(MatMulTest, BitwiseIdenticalForAnyThreadCount) {
     std::vector<float> expected(s.m * s.n);
     MatMul(x.data(), w.data(), bias.data(), expected.data(), s.m, s.k, s.n,
            nullptr);
-    for (ThreadPool* pool : {&pool1, &pool2, &pool4}) {
-      std::vector<float> y(s.m * s.n);
-      MatMul(x.data(), w.data(), bias.data(), y.data(), s.m, s.k, s.n, pool);
-      EXPECT_EQ(
-          0, std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
-          << "m=" << s.m << " k=" << s.k << " n=" << s.n
-          << " threads=" << pool->num_threads();
-    }
+    ExpectSameBitsOnPools(
+        s, expected, {&pool1, &pool2, &pool4}, [&](float* y, ThreadPool* p) {
+          MatMul(x.data(), w.data(), bias.data(), y, s.m, s.k, s.n, p);
+        });
   }
 }
 
@@ -192,15 +215,7 @@ TEST_P(MatMulBf16Test, MatchesReferenceOnWidenedWeights) {
       std::vector<float> y(s.m * s.n, std::nanf(""));
       MatMulBf16(x.data(), w.bits.data(), bias.data(), y.data(), s.m, s.k, s.n,
                  p);
-      size_t failures = 0;
-      for (size_t i = 0; i < y.size() && failures < 5; ++i) {
-        if (!(std::fabs(y[i] - expected[i]) <= Tolerance(abs_sum[i], s.k))) {
-          ++failures;
-          ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n
-                        << " row " << i / s.n << " col " << i % s.n << ": got "
-                        << y[i] << " want " << expected[i];
-        }
-      }
+      ExpectNearReference(s, y, expected, abs_sum, "");
     }
   }
 }
@@ -224,15 +239,10 @@ TEST_P(MatMulBf16Test, GemmEqualsF32GemmAndIgnoresThreadCount) {
                                f32.size() * sizeof(float)))
           << "m=" << s.m << " k=" << s.k << " n=" << s.n;
     }
-    for (ThreadPool* pool : {&pool2, &pool3}) {
-      std::vector<float> y(s.m * s.n);
-      MatMulBf16(x.data(), w.bits.data(), nullptr, y.data(), s.m, s.k, s.n,
-                 pool);
-      EXPECT_EQ(
-          0, std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
-          << "m=" << s.m << " k=" << s.k << " n=" << s.n
-          << " threads=" << pool->num_threads();
-    }
+    ExpectSameBitsOnPools(
+        s, expected, {&pool2, &pool3}, [&](float* y, ThreadPool* p) {
+          MatMulBf16(x.data(), w.bits.data(), nullptr, y, s.m, s.k, s.n, p);
+        });
   }
 }
 
@@ -301,16 +311,8 @@ TEST_F(GemmBf16DotTest, MatchesReferenceOnRoundedX) {
       for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
         std::vector<float> y(s.m * s.n, std::nanf(""));
         GemmBf16Dot(x.data(), w.bits.data(), b, y.data(), s.m, s.k, s.n, p);
-        size_t failures = 0;
-        for (size_t i = 0; i < y.size() && failures < 5; ++i) {
-          if (!(std::fabs(y[i] - expected[i]) <= Tolerance(abs_sum[i], s.k))) {
-            ++failures;
-            ADD_FAILURE() << "m=" << s.m << " k=" << s.k << " n=" << s.n
-                          << " bias=" << (b != nullptr) << " row " << i / s.n
-                          << " col " << i % s.n << ": got " << y[i] << " want "
-                          << expected[i];
-          }
-        }
+        ExpectNearReference(s, y, expected, abs_sum,
+                            b != nullptr ? " bias=1" : " bias=0");
       }
     }
   }
@@ -324,15 +326,10 @@ TEST_F(GemmBf16DotTest, IgnoresThreadCount) {
     std::vector<float> expected(s.m * s.n);
     GemmBf16Dot(x.data(), w.bits.data(), nullptr, expected.data(), s.m, s.k,
                 s.n, nullptr);
-    for (ThreadPool* pool : {&pool2, &pool3}) {
-      std::vector<float> y(s.m * s.n);
-      GemmBf16Dot(x.data(), w.bits.data(), nullptr, y.data(), s.m, s.k, s.n,
-                  pool);
-      EXPECT_EQ(
-          0, std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)))
-          << "m=" << s.m << " k=" << s.k << " n=" << s.n
-          << " threads=" << pool->num_threads();
-    }
+    ExpectSameBitsOnPools(
+        s, expected, {&pool2, &pool3}, [&](float* y, ThreadPool* p) {
+          GemmBf16Dot(x.data(), w.bits.data(), nullptr, y, s.m, s.k, s.n, p);
+        });
   }
 }
 
