@@ -1,8 +1,9 @@
 // The LayerNorm forward and backward run on Highway: their row sums were
 // serial chains of scalar adds (no reassociation without -ffast-math). The
 // tanh GELU is dispatched through Highway because the scalar tanh (expm1)
-// cost about 12 % of a GPT-2 prefill; the erf GELU stays scalar, as no
-// vector erf as accurate as std::erf is at hand.
+// cost about 12 % of a GPT-2 prefill. The erf GELU (BERT) has its own
+// vector normal CDF, more accurate than the float std::erf form it replaced
+// (see NormalCdf).
 #include "src/kernels/layer_norm_gelu.h"
 
 #include <math.h>
@@ -61,6 +62,96 @@ HWY_INLINE hn::VFromD<D> GeluTanhGradVec(D d, hn::VFromD<D> x,
   const auto grad = hn::MulAdd(hn::Mul(hn::Mul(half, v), sech2), d_inner,
                                hn::Mul(half, hn::Add(one, t)));
   return hn::Mul(dy, grad);
+}
+
+// erfc(a) = t P(t) exp(-a^2) with t = 2 / (2 + a): P's coefficients (c0
+// first) were fitted to erfc(a) exp(a^2) / t on 0 <= a <= 10 by weighted
+// least squares iterated towards minimax (numpy, double), relative error
+// 2e-8 there, then rounded to float. A polynomial in t rather than in a
+// keeps the relative error flat into the far tail, where erfc underflows.
+constexpr float kErfcPoly[] = {
+    2.820644975e-01f,  2.828570306e-01f, 2.386448383e-01f,  2.255418450e-01f,
+    -9.831763059e-02f, 4.212742746e-01f, -6.700224876e-01f, 4.289284050e-01f,
+    -1.232546866e-01f, 1.228387654e-02f};
+// Past |x| = 14.5, Phi(x) is 0 or 1 in float and exp(-x^2 / 2) is 0 (its
+// argument stays inside Exp's range and x^2 cannot overflow).
+constexpr float kNormalCdfCut = 14.5f;
+
+// x * x = square + error exactly (barring overflow, which the clamp above
+// rules out). With FMA the error is one MulSub; without, Veltkamp's split
+// into 12-bit halves whose products are exact (Dekker's TwoProduct).
+template <class D>
+HWY_INLINE hn::VFromD<D> SquareError(D d, hn::VFromD<D> x,
+                                     hn::VFromD<D> square) {
+#if HWY_NATIVE_FMA
+  (void)d;
+  return hn::MulSub(x, x, square);
+#else
+  const auto scaled = hn::Mul(x, hn::Set(d, 4097.0f));
+  const auto hi = hn::Sub(scaled, hn::Sub(scaled, x));
+  const auto lo = hn::Sub(x, hi);
+  const auto two_hi_lo = hn::Mul(hn::Add(hi, hi), lo);
+  return hn::Add(hn::Add(hn::Sub(hn::Mul(hi, hi), square), two_hi_lo),
+                 hn::Mul(lo, lo));
+#endif
+}
+
+// For the normal CDF Phi: returns s and sets *gauss = exp(-x^2 / 2) such
+// that Phi(-|x|) = s * gauss and Phi(|x|) = 1 - s * gauss. For x < 0, Phi
+// is this product, never 1 - something, so it keeps its relative accuracy
+// (within 8 float ulp) down to where it underflows, whereas float std::erf
+// in 0.5 (1 + erf(x / sqrt 2)) cancels there: 4 % off at x = -5, zero (every
+// digit lost) from x = -6.
+// Callers multiply by gauss last, so that a result in the denormal range
+// (x < -13) is rounded there once. exp(-x^2 / 2) takes x^2 split into its
+// float value and exact rounding error, since rounding x^2 ~ 200 alone would
+// move the result by 6e-6 relative.
+template <class D>
+HWY_INLINE hn::VFromD<D> NormalTail(D d, hn::VFromD<D> x,
+                                    hn::VFromD<D>* gauss) {
+  const auto half = hn::Set(d, 0.5f);
+  const auto two = hn::Set(d, 2.0f);
+  const auto xc = hn::Min(hn::Max(x, hn::Set(d, -kNormalCdfCut)),
+                          hn::Set(d, kNormalCdfCut));
+  const auto a = hn::Mul(hn::Abs(xc), hn::Set(d, 0.7071067811865476f));
+  const auto t = hn::Div(two, hn::Add(two, a));
+  auto poly = hn::Set(d, kErfcPoly[9]);
+  for (int i = 8; i >= 0; --i) {
+    poly = hn::MulAdd(poly, t, hn::Set(d, kErfcPoly[i]));
+  }
+  const auto square = hn::Mul(xc, xc);
+  const auto error = SquareError(d, xc, square);
+  // exp(-(square + error) / 2), with exp(-error / 2) = 1 - error / 2 to
+  // 1e-11 (|error| <= 2^-17 here).
+  *gauss = hn::Mul(hn::Exp(d, hn::Mul(hn::Neg(half), square)),
+                   hn::NegMulAdd(half, error, hn::Set(d, 1.0f)));
+  return hn::Mul(hn::Mul(half, t), poly);
+}
+
+// gelu(x) = x Phi(x). NaN stays NaN (the product with x), gelu(-inf) is
+// NaN (-inf * 0), as in the formula.
+template <class D>
+HWY_INLINE hn::VFromD<D> GeluErfVec(D d, hn::VFromD<D> x) {
+  hn::VFromD<D> gauss;
+  const auto s = NormalTail(d, x, &gauss);
+  const auto negative = hn::Mul(hn::Mul(x, s), gauss);
+  const auto positive = hn::Mul(x, hn::NegMulAdd(s, gauss, hn::Set(d, 1.0f)));
+  return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), negative, positive);
+}
+
+// gelu'(x) = Phi(x) + x phi(x) = Phi(x) + x exp(-x^2 / 2) / sqrt(2 pi); for
+// x < 0 that is (s + x / sqrt(2 pi)) gauss.
+template <class D>
+HWY_INLINE hn::VFromD<D> GeluErfGradVec(D d, hn::VFromD<D> x,
+                                        hn::VFromD<D> dy) {
+  hn::VFromD<D> gauss;
+  const auto s = NormalTail(d, x, &gauss);
+  const auto inv_sqrt_2pi = hn::Set(d, 0.3989422804014327f);
+  const auto negative = hn::Mul(hn::MulAdd(x, inv_sqrt_2pi, s), gauss);
+  const auto positive = hn::MulAdd(hn::Mul(x, inv_sqrt_2pi), gauss,
+                                   hn::NegMulAdd(s, gauss, hn::Set(d, 1.0f)));
+  return hn::Mul(dy,
+                 hn::IfThenElse(hn::Lt(x, hn::Zero(d)), negative, positive));
 }
 
 void LayerNormForwardImpl(const float* x, const float* weight,
@@ -183,33 +274,37 @@ void BiasBackwardImpl(const float* dy, float* dbias, size_t rows, size_t n,
 
 void GeluTanhImpl(const float* x, float* y, size_t n) {
   const DF d;
-  const size_t N = hn::Lanes(d);
-  size_t i = 0;
-  for (; i + N <= n; i += N) {
-    hn::StoreU(GeluTanhVec(d, hn::LoadU(d, x + i)), d, y + i);
-  }
-  if (i < n) {
-    const size_t count = n - i;
-    StoreTail(d, GeluTanhVec(d, LoadTail(d, x + i, count)), y + i, count);
-  }
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    StorePart(d, GeluTanhVec(d, LoadPart(d, x + i, count)), y + i, count);
+  });
 }
 
 void GeluTanhBackwardImpl(const float* x, const float* dy, float* dx,
                           size_t n) {
   const DF d;
-  const size_t N = hn::Lanes(d);
-  size_t i = 0;
-  for (; i + N <= n; i += N) {
-    hn::StoreU(GeluTanhGradVec(d, hn::LoadU(d, x + i), hn::LoadU(d, dy + i)), d,
-               dx + i);
-  }
-  if (i < n) {
-    const size_t count = n - i;
-    StoreTail(d,
-              GeluTanhGradVec(d, LoadTail(d, x + i, count),
-                              LoadTail(d, dy + i, count)),
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    StorePart(d,
+              GeluTanhGradVec(d, LoadPart(d, x + i, count),
+                              LoadPart(d, dy + i, count)),
               dx + i, count);
-  }
+  });
+}
+
+void GeluErfImpl(const float* x, float* y, size_t n) {
+  const DF d;
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    StorePart(d, GeluErfVec(d, LoadPart(d, x + i, count)), y + i, count);
+  });
+}
+
+void GeluErfBackwardImpl(const float* x, const float* dy, float* dx, size_t n) {
+  const DF d;
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    StorePart(d,
+              GeluErfGradVec(d, LoadPart(d, x + i, count),
+                             LoadPart(d, dy + i, count)),
+              dx + i, count);
+  });
 }
 
 }  // namespace wisp::kernels::HWY_NAMESPACE
@@ -224,13 +319,8 @@ HWY_EXPORT(LayerNormBackwardParamsImpl);
 HWY_EXPORT(BiasBackwardImpl);
 HWY_EXPORT(GeluTanhImpl);
 HWY_EXPORT(GeluTanhBackwardImpl);
-
-namespace {
-
-constexpr float kInvSqrt2 = 0.7071067811865476f;
-constexpr float kInvSqrt2Pi = 0.3989422804014327f;
-
-}  // namespace
+HWY_EXPORT(GeluErfImpl);
+HWY_EXPORT(GeluErfBackwardImpl);
 
 void LayerNormForward(const float* x, const float* weight, const float* bias,
                       float eps, float* y, float* mean, float* rstd,
@@ -265,10 +355,8 @@ void LayerNormBackwardParams(const float* dy, const float* x, const float* mean,
 void Gelu(GeluKind kind, const float* x, float* y, size_t n) {
   if (kind == GeluKind::kTanh) {
     HWY_DYNAMIC_DISPATCH(GeluTanhImpl)(x, y, n);
-    return;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
+  } else {
+    HWY_DYNAMIC_DISPATCH(GeluErfImpl)(x, y, n);
   }
 }
 
@@ -276,13 +364,8 @@ void GeluBackward(GeluKind kind, const float* x, const float* dy, float* dx,
                   size_t n) {
   if (kind == GeluKind::kTanh) {
     HWY_DYNAMIC_DISPATCH(GeluTanhBackwardImpl)(x, dy, dx, n);
-    return;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
-    const float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
-    dx[i] = dy[i] * (cdf + v * pdf);
+  } else {
+    HWY_DYNAMIC_DISPATCH(GeluErfBackwardImpl)(x, dy, dx, n);
   }
 }
 

@@ -111,9 +111,8 @@ void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
     Linear(x, lw.w3, lb.w3, lw.w3_bias, up, rows, dim, h, pool);
     kernels::SwiGLU(gate, up, hidden, rows * h);
   } else {
-    // Gelu is scalar per element (libm tanh/erf): it costs as much as a
-    // GEMM of GPT-2's MLP when left on one thread, and splitting it cannot
-    // change a result.
+    // One vector pass (tanh or erf form), split over the pool: each value
+    // is independent, so the split cannot change a result.
     const kernels::GeluKind kind = c.mlp == MlpKind::kGeluTanh
                                        ? kernels::GeluKind::kTanh
                                        : kernels::GeluKind::kErf;

@@ -264,31 +264,34 @@ void BM_SwiGLU(benchmark::State& state) {
 }
 BENCHMARK(BM_SwiGLU)->Arg(172)->Arg(3072);
 
-// GPT-2's MLP activation: one 128-token prefill block of the 124M model's
-// 3072-wide hidden layer, forward and (as training runs it) backward.
-void BM_GeluTanh(benchmark::State& state) {
+// The MLP activations: one 128-token prefill block of a 768-wide model's
+// 3072-wide hidden layer, forward and (as training runs it) backward. tanh
+// is GPT-2's, erf BERT's; each flavour is the other's same-run baseline.
+void BM_Gelu(benchmark::State& state, GeluKind kind) {
   const size_t n = state.range(0);
   const std::vector<float> x = RandomFloats(n, 9);
   std::vector<float> y(n);
   for (auto _ : state) {
-    Gelu(GeluKind::kTanh, x.data(), y.data(), n);
+    Gelu(kind, x.data(), y.data(), n);
     benchmark::DoNotOptimize(y.data());
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_GeluTanh)->Arg(128 * 3072);
+BENCHMARK_CAPTURE(BM_Gelu, Tanh, GeluKind::kTanh)->Arg(128 * 3072);
+BENCHMARK_CAPTURE(BM_Gelu, Erf, GeluKind::kErf)->Arg(128 * 3072);
 
-void BM_GeluTanhBackward(benchmark::State& state) {
+void BM_GeluBackward(benchmark::State& state, GeluKind kind) {
   const size_t n = state.range(0);
   const std::vector<float> x = RandomFloats(n, 9), dy = RandomFloats(n, 10);
   std::vector<float> dx(n);
   for (auto _ : state) {
-    GeluBackward(GeluKind::kTanh, x.data(), dy.data(), dx.data(), n);
+    GeluBackward(kind, x.data(), dy.data(), dx.data(), n);
     benchmark::DoNotOptimize(dx.data());
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_GeluTanhBackward)->Arg(128 * 3072);
+BENCHMARK_CAPTURE(BM_GeluBackward, Tanh, GeluKind::kTanh)->Arg(128 * 3072);
+BENCHMARK_CAPTURE(BM_GeluBackward, Erf, GeluKind::kErf)->Arg(128 * 3072);
 
 // The residual add: one token's row, and a 512-token prompt's.
 void BM_AddInPlace(benchmark::State& state) {
