@@ -322,8 +322,10 @@ bool Bf16DotProductsActive() {
 }
 
 void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
-                size_t m, size_t k, size_t n, ThreadPool* pool) {
-  if (m > 1 && k >= kBf16DotMinDepth && Bf16DotProductsActive()) {
+                size_t m, size_t k, size_t n, ThreadPool* pool,
+                Bf16Products products) {
+  if (products == Bf16Products::kDotProductsAllowed && m > 1 &&
+      k >= kBf16DotMinDepth && Bf16DotProductsActive()) {
     GemmBf16Dot(x, w, bias, y, m, k, n, pool);
     return;
   }

@@ -28,28 +28,35 @@ void MatMul(const float* x, const float* w, const float* bias, float* y,
 // upper halves of floats, see bf16.h), [n, k] as above. x, bias, y and all
 // sums are f32. Same threading and determinism guarantees as MatMul.
 //
-// Where the CPU has bf16 dot-product instructions (AVX512_BF16) and they are
-// enabled (SetBf16DotProducts), products of m > 1 rows with k >= 256 round x
-// to bf16 and multiply bf16 by bf16 on them (gemm_bf16_dot.h): twice the
-// multiply-adds per instruction, at the precision of the weights. Otherwise,
-// and always for m == 1 (decoding, bound by reading w), each weight is
-// widened exactly and multiplied by the f32 x, so the result equals MatMul
-// on an f32 copy of w up to summation order.
+// Where the CPU has bf16 dot-product instructions (AVX512_BF16), they are
+// enabled (SetBf16DotProducts) and the caller allows them (`products`),
+// products of m > 1 rows with k >= 256 round x to bf16 and multiply bf16 by
+// bf16 on them (gemm_bf16_dot.h): twice the multiply-adds per instruction,
+// at the precision of the weights. Otherwise, and always for m == 1
+// (decoding, bound by reading w), each weight is widened exactly and
+// multiplied by the f32 x, so the result equals MatMul on an f32 copy of w
+// up to summation order.
+enum class Bf16Products {
+  kDotProductsAllowed,  // the instructions where the above allows them
+  kExact,               // never round x, whatever the process setting
+};
 void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
-                size_t m, size_t k, size_t n, ThreadPool* pool);
+                size_t m, size_t k, size_t n, ThreadPool* pool,
+                Bf16Products products = Bf16Products::kDotProductsAllowed);
 
 // Whether MatMulBf16 may use the bf16 dot-product instructions. Off, x is
 // never rounded: results equal MatMul on an f32 copy of w up to summation
-// order, whatever the CPU. The default is on, unless the environment has
-// WISP_BF16_DOT=0 when the setting is first used: an application (or its
-// user) can ask for exact bf16 products without code, as oneDNN's
-// ONEDNN_DEFAULT_FPMATH_MODE governs its implicit bf16. Process-wide;
-// safe to call from any thread, but a MatMulBf16 running at the same time
-// may see either setting.
+// order, whatever the CPU and whatever a caller passes as `products` (off
+// wins over kDotProductsAllowed; kExact wins over on, for one call). The
+// default is on, unless the environment has WISP_BF16_DOT=0 when the
+// setting is first used: an application (or its user) can ask for exact
+// bf16 products without code, as oneDNN's ONEDNN_DEFAULT_FPMATH_MODE
+// governs its implicit bf16. Process-wide; safe to call from any thread,
+// but a MatMulBf16 running at the same time may see either setting.
 void SetBf16DotProducts(bool enabled);
 
-// True when MatMulBf16 would use the bf16 dot-product instructions: they are
-// enabled and the CPU has them.
+// True when MatMulBf16 would use the bf16 dot-product instructions for a
+// caller that allows them: they are enabled and the CPU has them.
 bool Bf16DotProductsActive();
 
 // The default SetBf16DotProducts starts from, given the value of

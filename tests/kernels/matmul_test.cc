@@ -398,18 +398,23 @@ TEST_F(GemmBf16DotTest, EnvironmentSetsTheProcessDefault) {
       ::testing::ExitedWithCode(0), "");
 }
 
-// MatMulBf16 takes this path for prompts deep enough (k >= 256) and only
-// while it is enabled; decoding (m == 1) always widens the weights.
+// MatMulBf16 takes this path for prompts deep enough (k >= 256), only
+// while it is enabled and only for callers that allow it (a model loaded
+// with exact bf16 products passes kExact); decoding (m == 1) always widens
+// the weights.
 TEST_F(GemmBf16DotTest, MatMulBf16UsesItForPromptsWhenEnabled) {
   ThreadPool pool(2);
-  const auto run = [&](size_t m, size_t k, bool enabled, bool dot) {
+  const auto run = [&](size_t m, size_t k, bool enabled, bool dot,
+                       Bf16Products products =
+                           Bf16Products::kDotProductsAllowed) {
     const size_t n = 20;
     const std::vector<float> x = RandomFloats(m * k, 25);
     const Bf16Weights w = RandomBf16(n * k, 26);
     std::vector<float> got(m * n), want(m * n);
     SetBf16DotProducts(enabled);
     EXPECT_EQ(Bf16DotProductsActive(), enabled);
-    MatMulBf16(x.data(), w.bits.data(), nullptr, got.data(), m, k, n, &pool);
+    MatMulBf16(x.data(), w.bits.data(), nullptr, got.data(), m, k, n, &pool,
+               products);
     SetBf16DotProducts(true);
     if (dot) {
       GemmBf16Dot(x.data(), w.bits.data(), nullptr, want.data(), m, k, n,
@@ -425,6 +430,8 @@ TEST_F(GemmBf16DotTest, MatMulBf16UsesItForPromptsWhenEnabled) {
   EXPECT_EQ(0, run(1, 256, true, false));
   EXPECT_EQ(0, run(8, 255, true, false));
   EXPECT_EQ(0, run(8, 256, false, false));
+  EXPECT_EQ(0, run(8, 256, true, false, Bf16Products::kExact));
+  EXPECT_EQ(0, run(8, 256, false, false, Bf16Products::kExact));
   // The two paths really differ here, so the checks above can fail.
   EXPECT_NE(0, run(8, 256, false, true));
 }
