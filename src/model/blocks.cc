@@ -92,23 +92,24 @@ void AddThenNorm(const ModelConfig& c, const float* weight, const float* bias,
 
 void Linear(const float* x, const float* w, const uint16_t* w_bf16,
             const float* bias, float* y, size_t rows, size_t in, size_t out,
-            ThreadPool* pool) {
+            ThreadPool* pool, kernels::Bf16Products products) {
   if (w != nullptr) {
     kernels::MatMul(x, w, bias, y, rows, in, out, pool);
   } else {
-    kernels::MatMulBf16(x, w_bf16, bias, y, rows, in, out, pool);
+    kernels::MatMulBf16(x, w_bf16, bias, y, rows, in, out, pool, products);
   }
 }
 
 void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
                 size_t rows, float* gate, float* up, float* hidden, float* out,
-                ThreadPool* pool, const LayerWeightsBf16* bf16) {
+                ThreadPool* pool, const LayerWeightsBf16* bf16,
+                kernels::Bf16Products products) {
   const size_t dim = c.dim, h = c.hidden_dim;
   const LayerWeightsBf16 none;
   const LayerWeightsBf16& lb = bf16 != nullptr ? *bf16 : none;
-  Linear(x, lw.w1, lb.w1, lw.w1_bias, gate, rows, dim, h, pool);
+  Linear(x, lw.w1, lb.w1, lw.w1_bias, gate, rows, dim, h, pool, products);
   if (c.mlp == MlpKind::kSwiGLU) {
-    Linear(x, lw.w3, lb.w3, lw.w3_bias, up, rows, dim, h, pool);
+    Linear(x, lw.w3, lb.w3, lw.w3_bias, up, rows, dim, h, pool, products);
     kernels::SwiGLU(gate, up, hidden, rows * h);
   } else {
     // One vector pass (tanh or erf form), split over the pool: each value
@@ -126,13 +127,14 @@ void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
       gelu(0, rows, 0);
     }
   }
-  Linear(hidden, lw.w2, lb.w2, lw.w2_bias, out, rows, h, dim, pool);
+  Linear(hidden, lw.w2, lb.w2, lw.w2_bias, out, rows, h, dim, pool, products);
 }
 
 const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
                          const float* x, size_t rows, const HeadBuffers& b,
                          float* logits, ThreadPool* pool,
-                         const ModelWeightsBf16* bf16) {
+                         const ModelWeightsBf16* bf16,
+                         kernels::Bf16Products products) {
   const ModelWeightsBf16 none;
   const ModelWeightsBf16& wb = bf16 != nullptr ? *bf16 : none;
   const float* h = x;
@@ -144,7 +146,7 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
   if (c.mlm_head) {
     // BERT's prediction head: dense, the model's GELU, LayerNorm.
     Linear(h, w.mlm_dense, wb.mlm_dense, w.mlm_dense_bias, b.mlm_pre, rows,
-           c.dim, c.dim, pool);
+           c.dim, c.dim, pool, products);
     kernels::Gelu(c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
                                               : kernels::GeluKind::kErf,
                   b.mlm_pre, b.mlm_act, rows * c.dim);
@@ -153,7 +155,7 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
     h = b.mlm_out;
   }
   Linear(h, w.output, wb.output, w.output_bias, logits, rows, c.dim,
-         c.vocab_size, pool);
+         c.vocab_size, pool, products);
   return h;
 }
 

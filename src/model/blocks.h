@@ -11,6 +11,7 @@
 
 #include "src/core/thread_pool.h"
 #include "src/format/model_config.h"
+#include "src/kernels/ops.h"
 #include "src/model/weights.h"
 
 namespace wisp {
@@ -25,10 +26,11 @@ void EmbedTokens(const ModelConfig& config, const ModelWeights& weights,
                  float* x, const ModelWeightsBf16* bf16 = nullptr);
 
 // y [rows, out] = x [rows, in] w^T + bias for a linear layer whose weight is
-// `w` (f32) or, when that is null, `w_bf16`.
+// `w` (f32) or, when that is null, `w_bf16`, multiplied as `products` allows
+// (kernels::MatMulBf16; a model's Model::exact_bf16_products()).
 void Linear(const float* x, const float* w, const uint16_t* w_bf16,
             const float* bias, float* y, size_t rows, size_t in, size_t out,
-            ThreadPool* pool);
+            ThreadPool* pool, kernels::Bf16Products products);
 
 // y = norm(x) with the config's kind (RMSNorm ignores bias and mean). mean
 // and rstd (may be null) receive per-row statistics for the backward pass.
@@ -50,11 +52,14 @@ void AddThenNorm(const ModelConfig& config, const float* weight,
 // The MLP of one layer on `rows` inputs x [rows, dim], output [rows, dim].
 // gate and hidden are [rows, hidden_dim]; up too for SwiGLU (else unused).
 // Keeps gate (and up) for the backward pass: hidden = act(gate[, up]).
-// `bf16` holds the layer's bf16 matrices of a bf16 model.
+// `bf16` holds the layer's bf16 matrices of a bf16 model, multiplied as
+// `products` allows (see Linear).
 void MlpForward(const ModelConfig& config, const LayerWeights& layer,
                 const float* x, size_t rows, float* gate, float* up,
                 float* hidden, float* out, ThreadPool* pool,
-                const LayerWeightsBf16* bf16 = nullptr);
+                const LayerWeightsBf16* bf16 = nullptr,
+                kernels::Bf16Products products =
+                    kernels::Bf16Products::kDotProductsAllowed);
 
 // Buffers of the output head for `rows` rows; those a config does not use
 // may be null. final_* hold the final norm (final_norm configs); mlm_* the
@@ -72,11 +77,14 @@ struct HeadBuffers {
 
 // logits [rows, vocab] from the last layer's output x [rows, dim]. Returns
 // the input of the classifier (the last of final norm / MLM head / x).
+// bf16 matrices are multiplied as `products` allows (see Linear).
 const float* HeadForward(const ModelConfig& config, const ModelWeights& weights,
                          const float* x, size_t rows,
                          const HeadBuffers& buffers, float* logits,
                          ThreadPool* pool,
-                         const ModelWeightsBf16* bf16 = nullptr);
+                         const ModelWeightsBf16* bf16 = nullptr,
+                         kernels::Bf16Products products =
+                             kernels::Bf16Products::kDotProductsAllowed);
 
 // How many keys, always the contiguous range [0, n), a query at `pos` sees:
 // causal: pos + 1; bidirectional: `length` (the sequence's real tokens);

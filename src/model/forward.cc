@@ -64,6 +64,9 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   const ModelConfig& c = model.config();
   const ModelWeights& w = model.weights();
   const ModelWeightsBf16& wb = model.bf16_weights();
+  const kernels::Bf16Products products =
+      model.exact_bf16_products() ? kernels::Bf16Products::kExact
+                                  : kernels::Bf16Products::kDotProductsAllowed;
   const size_t dim = c.dim, kv_dim = c.kv_dim(), head_dim = c.head_dim();
   const bool post_norm = c.norm_position == NormPosition::kPost;
   float* x = s->x_.data();
@@ -108,9 +111,11 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
       attn_in = xb;
     }
     Linear(attn_in + q0 * dim, lw.wq, lb.wq, lw.wq_bias, q, rows, dim, dim,
-           pool);
-    Linear(attn_in, lw.wk, lb.wk, lw.wk_bias, k, n, dim, kv_dim, pool);
-    Linear(attn_in, lw.wv, lb.wv, lw.wv_bias, v, n, dim, kv_dim, pool);
+           pool, products);
+    Linear(attn_in, lw.wk, lb.wk, lw.wk_bias, k, n, dim, kv_dim, pool,
+           products);
+    Linear(attn_in, lw.wv, lb.wv, lw.wv_bias, v, n, dim, kv_dim, pool,
+           products);
     if (c.positions == PositionKind::kRotary) {
       for (size_t i = 0; i < n; ++i) {
         const float* cos = model.rope_cos(start_pos + i);
@@ -124,7 +129,7 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
     Attention(c, q, cache.keys + layer_offset, cache.values + layer_offset,
               rows, s->visible_.data() + q0, pool, s->attention_.data(),
               s->attention_per_thread_, att);
-    Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, rows, dim, dim, pool);
+    Linear(att, lw.wo, lb.wo, lw.wo_bias, xb, rows, dim, dim, pool, products);
     // Post-norm: x = norm(x + attention); pre-norm: x += attention, and the
     // MLP reads norm(x), written over the attention output in xb.
     const float* mlp_in = post_norm ? xr : xb;
@@ -135,7 +140,8 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
       AddThenNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, xb, xb, rows, pool);
     }
     // hidden may alias gate: both activations allow it.
-    MlpForward(c, lw, mlp_in, rows, hb, s->hb2_.data(), hb, q, pool, &lb);
+    MlpForward(c, lw, mlp_in, rows, hb, s->hb2_.data(), hb, q, pool, &lb,
+               products);
     if (post_norm) {
       AddThenNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, q, xr, rows, pool);
     } else {
@@ -149,7 +155,8 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   buffers.mlm_pre = head + rows * dim;
   buffers.mlm_act = head + 2 * rows * dim;
   buffers.mlm_out = head;  // the final norm's output is consumed by then
-  HeadForward(c, w, x + first * dim, rows, buffers, logits, pool, &wb);
+  HeadForward(c, w, x + first * dim, rows, buffers, logits, pool, &wb,
+              products);
 }
 
 }  // namespace wisp

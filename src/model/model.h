@@ -18,6 +18,11 @@ namespace wisp {
 
 struct LoadOptions {
   bool verify_checksums = true;
+  // bf16 weight matrices always multiply f32 activations, widened exactly
+  // (kernels::Bf16Products::kExact), instead of letting prompts round the
+  // activations to bf16 for the CPU's bf16 dot-product instructions. No
+  // effect on f32 models.
+  bool exact_bf16_products = false;
 };
 
 class Model {
@@ -36,6 +41,8 @@ class Model {
   // True when any weight matrix is bf16: code that needs every weight as f32
   // (training, evaluation) must widen them first.
   bool has_bf16_weights() const;
+  // LoadOptions::exact_bf16_products of the load.
+  bool exact_bf16_products() const { return exact_bf16_products_; }
   const WispFile& file() const { return *file_; }
   // Null when the file carries no tokenizer.
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
@@ -58,6 +65,7 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<float> rope_cos_;
   std::vector<float> rope_sin_;
+  bool exact_bf16_products_ = false;
 };
 
 }  // namespace wisp
