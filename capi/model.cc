@@ -43,6 +43,7 @@ wisp_model_params wisp_model_default_params(void) {
   wisp_model_params params = {};
   params.struct_size = sizeof(params);
   params.verify_checksums = 1;
+  params.exact_bf16_products = 0;
   return params;
 }
 
@@ -58,6 +59,7 @@ wisp_status wisp_model_load(const char* path, const wisp_model_params* params,
     if (s != WISP_OK) return s;
     wisp::LoadOptions options;
     options.verify_checksums = p.verify_checksums != 0;
+    options.exact_bf16_products = p.exact_bf16_products != 0;
     auto model = wisp::Model::Load(path, options);
     if (!model.ok()) return Fail(model.status());
     *out_model = new wisp_model{std::move(*model)};

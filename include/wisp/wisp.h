@@ -48,7 +48,7 @@ extern "C" {
 /* Version of this header. Bumped (major) on incompatible changes to the ABI,
  * (minor) when functions or appended struct fields are added. */
 #define WISP_API_VERSION_MAJOR 0
-#define WISP_API_VERSION_MINOR 2
+#define WISP_API_VERSION_MINOR 3
 #define WISP_API_VERSION \
   ((WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR)
 
@@ -96,6 +96,27 @@ typedef struct wisp_model_params {
   /* Check every tensor's CRC-32C at load (reads the whole file once).
    * Structure, offsets, shapes and dtypes are always verified. Default 1. */
   int verify_checksums;
+  /* Unused and ignored. It fills what was the struct's tail padding up to
+   * API version 0.2 (whose struct_size is 16 on 64-bit platforms, padding
+   * included, and whose callers may leave those bytes unset), so that
+   * exact_bf16_products lies past the end of an older caller's struct and
+   * such a caller gets its default. */
+  int reserved;
+  /* How a bf16 model's weight matrices multiply activations. 1: always
+   * exactly, each weight widened to f32 and multiplied by the f32
+   * activations, so a prompt's logits are the same on every CPU up to f32
+   * summation order (what an f32 model of the same weights computes).
+   * 0 (the default): prompts (more than one token fed at once) may round
+   * the activations to bf16 and run on the CPU's bf16 dot-product
+   * instructions (AVX512_BF16), about 1.8x faster prefill, so their logits
+   * then differ slightly between CPUs with and without them; decoding one
+   * token at a time is always exact. WISP_BF16_DOT=0 in the environment
+   * makes every model exact, whatever this says. Ignored for f32 models.
+   * Any non-zero value means 1, as for verify_checksums; never an error.
+   * Fixed for the model's lifetime: its sessions may run on any threads.
+   * Added in API version 0.3; a caller whose struct_size ends before it
+   * gets the default. */
+  int exact_bf16_products;
 } wisp_model_params;
 
 /* Default model parameters (struct_size filled in). */

@@ -222,7 +222,7 @@ MUTATIONS = [
      "typedef int (*wisp_train_callback)(const wisp_step_info* info,",
      "typedef int (*wisp_train_callback)(const wisp_step_info* info, int x,"),
     ("the minor version bumped",
-     "#define WISP_API_VERSION_MINOR 2", "#define WISP_API_VERSION_MINOR 3"),
+     "#define WISP_API_VERSION_MINOR 3", "#define WISP_API_VERSION_MINOR 4"),
 ]
 
 

@@ -9,7 +9,7 @@
 use std::os::raw::{c_char, c_int, c_void};
 
 pub const WISP_API_VERSION_MAJOR: c_int = 0;
-pub const WISP_API_VERSION_MINOR: c_int = 2;
+pub const WISP_API_VERSION_MINOR: c_int = 3;
 pub const WISP_API_VERSION: c_int = (WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR;
 
 pub type wisp_status = c_int;
@@ -36,6 +36,8 @@ pub struct wisp_model {
 pub struct wisp_model_params {
     pub struct_size: usize,
     pub verify_checksums: c_int,
+    pub reserved: c_int,
+    pub exact_bf16_products: c_int,
 }
 
 pub type wisp_norm_kind = c_int;

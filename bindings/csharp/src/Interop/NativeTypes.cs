@@ -10,7 +10,7 @@ namespace Wisp.Interop
     {
         // The header version these declarations were written against.
         internal const int WISP_API_VERSION_MAJOR = 0;
-        internal const int WISP_API_VERSION_MINOR = 2;
+        internal const int WISP_API_VERSION_MINOR = 3;
     }
 
     internal enum wisp_status
@@ -81,6 +81,8 @@ namespace Wisp.Interop
     {
         public UIntPtr struct_size;
         public int verify_checksums;
+        public int reserved;
+        public int exact_bf16_products;
     }
 
     [StructLayout(LayoutKind.Sequential)]
