@@ -2,6 +2,7 @@ package wisp
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -190,5 +191,40 @@ func TestFinalizersFreeForgottenHandles(t *testing.T) {
 	}
 	if n := children(); n != 0 {
 		t.Errorf("%d sessions/trainers still hold the model after GC", n)
+	}
+}
+
+// The bf16 model the CMake build writes next to the default model, whose
+// prompts reach the bf16 dot-product instructions, and its twin with those
+// weights widened to f32: with exact products the bf16 model computes the
+// twin's logits bit for bit, on every CPU.
+func TestExactBf16ProductsComputeTheWidenedModelsLogits(t *testing.T) {
+	dir := filepath.Dir(modelPath(t))
+	logits := func(name string, params ModelParams) []float32 {
+		t.Helper()
+		m, err := LoadWithParams(filepath.Join(dir, name), params)
+		if err != nil {
+			t.Fatalf("%s (written by the bf16_test_models target): %v", name, err)
+		}
+		defer m.Close()
+		s, err := m.NewSession(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		out, err := s.FeedLogits([]int32{1, 7, 3, 30, 12, 5, 19, 2, 27, 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	exact := DefaultModelParams()
+	exact.ExactBf16Products = true
+	got := logits("bf16_k256.wisp", exact)
+	want := logits("bf16_k256_widened.wisp", DefaultModelParams())
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("logit %d: %v with exact bf16 products, %v widened", i, got[i], want[i])
+		}
 	}
 }

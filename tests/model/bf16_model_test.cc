@@ -25,6 +25,7 @@
 #include "tests/support/json.h"
 #include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/tiny_model.h"
 
 namespace wisp {
 namespace {
@@ -34,30 +35,6 @@ using testing::SharedPath;
 constexpr float kLogitsVsWidened = 1e-4f;
 constexpr float kLogitsVsF32 = 0.3f;
 constexpr size_t kVocab = 512;
-
-// Writes `path` as the bf16 model `bf16` with every bf16 tensor widened to
-// f32: the reference that runs the rounded weights through the f32 kernels.
-void WriteWidened(const WispFile& bf16, const std::string& path) {
-  FileContents contents;
-  contents.config = bf16.config();
-  contents.tokenizer = bf16.tokenizer();
-  std::vector<std::vector<float>> widened;
-  widened.reserve(bf16.tensors().size());
-  for (const TensorView& t : bf16.tensors()) {
-    TensorToWrite out{t.name, t.dtype, t.shape,
-                      absl::MakeConstSpan(t.data, t.byte_length)};
-    if (t.dtype == DType::kBF16) {
-      std::vector<float>& f = widened.emplace_back(t.num_elements());
-      const uint16_t* bits = reinterpret_cast<const uint16_t*>(t.data);
-      for (size_t i = 0; i < f.size(); ++i) f[i] = kernels::Bf16ToF32(bits[i]);
-      out.dtype = DType::kF32;
-      out.bytes = absl::MakeConstSpan(reinterpret_cast<uint8_t*>(f.data()),
-                                      f.size() * sizeof(float));
-    }
-    contents.tensors.push_back(out);
-  }
-  ASSERT_TRUE(WriteWispFile(path, contents).ok());
-}
 
 class Bf16ModelTest : public ::testing::Test {
  protected:
@@ -76,7 +53,8 @@ class Bf16ModelTest : public ::testing::Test {
         ASSERT_TRUE(loaded.ok()) << loaded.status();
         *model = loaded->release();
       }
-      WriteWidened(bf16_->file(), tmp + "/widened.wisp");
+      ASSERT_TRUE(
+          testing::WriteWidened(bf16_->file(), tmp + "/widened.wisp").ok());
       auto widened = Model::Load(tmp + "/widened.wisp");
       ASSERT_TRUE(widened.ok()) << widened.status();
       widened_ = widened->release();

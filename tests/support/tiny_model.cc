@@ -5,6 +5,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "src/kernels/bf16.h"
 #include "src/model/tensor_names.h"
 
 namespace wisp::testing {
@@ -124,6 +125,28 @@ TinyModel MakeRandomLlama(const ModelConfig& config, uint64_t seed) {
 void WriteRandomLlama(const std::string& path, const ModelConfig& config,
                       uint64_t seed) {
   WriteRandomModel(path, config, seed);
+}
+
+absl::Status WriteWidened(const WispFile& bf16, const std::string& path) {
+  FileContents contents;
+  contents.config = bf16.config();
+  contents.tokenizer = bf16.tokenizer();
+  std::vector<std::vector<float>> widened;
+  widened.reserve(bf16.tensors().size());
+  for (const TensorView& t : bf16.tensors()) {
+    TensorToWrite out{t.name, t.dtype, t.shape,
+                      absl::MakeConstSpan(t.data, t.byte_length)};
+    if (t.dtype == DType::kBF16) {
+      std::vector<float>& f = widened.emplace_back(t.num_elements());
+      const uint16_t* bits = reinterpret_cast<const uint16_t*>(t.data);
+      for (size_t i = 0; i < f.size(); ++i) f[i] = kernels::Bf16ToF32(bits[i]);
+      out.dtype = DType::kF32;
+      out.bytes = absl::MakeConstSpan(reinterpret_cast<uint8_t*>(f.data()),
+                                      f.size() * sizeof(float));
+    }
+    contents.tensors.push_back(out);
+  }
+  return WriteWispFile(path, contents);
 }
 
 }  // namespace wisp::testing

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "src/format/wisp_file.h"
 
 namespace wisp::testing {
@@ -36,6 +37,11 @@ void WriteRandomModel(const std::string& path, const ModelConfig& config,
                       uint64_t seed);
 void WriteRandomLlama(const std::string& path, const ModelConfig& config,
                       uint64_t seed);
+
+// Writes `path` as the model `bf16` with every bf16 tensor widened to f32
+// (exactly): the reference that runs rounded weights through the f32
+// kernels.
+absl::Status WriteWidened(const WispFile& bf16, const std::string& path);
 
 }  // namespace wisp::testing
 

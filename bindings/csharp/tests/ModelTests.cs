@@ -168,5 +168,38 @@ namespace Wisp.Tests
             }
             Check.True(texts[0].Length > 30, "text generated");
         }
+
+        // The bf16 model the CMake build writes next to the default model,
+        // whose prompts reach the bf16 dot-product instructions, and its twin
+        // with those weights widened to f32: with exact products the bf16
+        // model computes the twin's logits bit for bit, on every CPU.
+        [Test]
+        public static void ExactBf16ProductsComputeTheWidenedModelsLogits()
+        {
+            Check.True(!new ModelParams().ExactBf16Products, "off by default");
+            string dir = System.IO.Path.GetDirectoryName(Fixtures.ModelPath);
+            float[] exact = PromptLogits(
+                System.IO.Path.Combine(dir, "bf16_k256.wisp"),
+                new ModelParams { ExactBf16Products = true });
+            float[] widened = PromptLogits(
+                System.IO.Path.Combine(dir, "bf16_k256_widened.wisp"),
+                new ModelParams());
+            Check.Equal(widened.Length, exact.Length, "logits");
+            for (int i = 0; i < widened.Length; ++i)
+            {
+                Check.Equal(BitConverter.ToInt32(BitConverter.GetBytes(widened[i]), 0),
+                            BitConverter.ToInt32(BitConverter.GetBytes(exact[i]), 0),
+                            "bits of logit " + i);
+            }
+        }
+
+        private static float[] PromptLogits(string path, ModelParams parameters)
+        {
+            using (Model model = Model.Load(path, parameters))
+            using (Session session = model.CreateSession())
+            {
+                return session.FeedWithLogits(new[] {1, 7, 3, 30, 12, 5, 19, 2, 27, 8});
+            }
+        }
     }
 }

@@ -133,3 +133,31 @@ fn prefix_evaluation_scores_only_after_the_separator() {
     assert!(answers_only.is_finite() && other.is_finite());
     assert_ne!(answers_only, other, "the separator must reach the library");
 }
+
+/// The bf16 model the CMake build writes next to the default model, whose
+/// prompts reach the bf16 dot-product instructions, and its twin with those
+/// weights widened to f32: with exact products the bf16 model computes the
+/// twin's logits bit for bit, on every CPU.
+#[test]
+fn exact_bf16_products_compute_the_widened_models_logits() {
+    let dir = common::model_path().parent().unwrap().to_path_buf();
+    let logits = |name: &str, params: &wisp::ModelParams| {
+        let path = dir.join(name);
+        let model = wisp::Model::load_with(&path, params).unwrap_or_else(|e| {
+            panic!("{} (written by the bf16_test_models target): {e}", path.display())
+        });
+        let mut session = wisp::Session::new(&model).unwrap();
+        session
+            .feed_with_logits(&[1, 7, 3, 30, 12, 5, 19, 2, 27, 8])
+            .unwrap()
+    };
+    assert!(!wisp::ModelParams::default().exact_bf16_products);
+    let exact = wisp::ModelParams {
+        exact_bf16_products: true,
+        ..Default::default()
+    };
+    let got = logits("bf16_k256.wisp", &exact);
+    let want = logits("bf16_k256_widened.wisp", &wisp::ModelParams::default());
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&got), bits(&want));
+}
