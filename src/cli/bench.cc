@@ -58,8 +58,9 @@ std::vector<int32_t> SyntheticIds(size_t n, int32_t vocab, size_t salt) {
 
 struct Options {
   std::string model_path;
+  wisp_model_params load_params;
   size_t prompt_tokens, gen_tokens, repeats, threads;
-  bool train, json, checksums;
+  bool train, json;
   size_t batch, seq, train_steps;
 };
 
@@ -81,7 +82,8 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
                            {{"--seq"}},
                            {{"--train-steps"}},
                            {{"--json"}, false},
-                           {{"--no-checksums"}, false}});
+                           {{"--no-checksums"}, false},
+                           ExactBf16Flag()});
   if (!args.ok()) return args.status();
   Options o;
   auto model = args->Required("-m");
@@ -104,7 +106,10 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   o.repeats = *repeats;
   o.train = args->Has("--train");
   o.json = args->Has("--json");
-  o.checksums = !args->Has("--no-checksums");
+  o.load_params = ModelParamsFrom(*args);
+  // Structure, offsets and shapes are always verified; --no-checksums
+  // skips only the CRC-32C pass over every tensor, to show what it costs.
+  o.load_params.verify_checksums = !args->Has("--no-checksums");
   o.batch = *batch;
   o.seq = *seq;
   o.train_steps = *steps;
@@ -244,13 +249,9 @@ int RunBench(int argc, char** argv) {
   const Options& o = *options;
   Figures figures;
   const Clock::time_point start = Clock::now();
-  // Structure, offsets and shapes are always verified; --no-checksums
-  // skips only the CRC-32C pass over every tensor, to show what it costs.
-  wisp_model_params load_params = wisp_model_default_params();
-  load_params.verify_checksums = o.checksums;
   wisp_model* raw_model = nullptr;
   const wisp_status loaded =
-      wisp_model_load(o.model_path.c_str(), &load_params, &raw_model);
+      wisp_model_load(o.model_path.c_str(), &o.load_params, &raw_model);
   if (loaded != WISP_OK) return ReportError(loaded);
   ModelPtr model(raw_model);
   figures.load_ms = MillisecondsSince(start);

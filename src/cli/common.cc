@@ -28,6 +28,14 @@ ModelPtr LoadModelOrReport(const std::string& path) {
   return ModelPtr(model);
 }
 
+FlagSpec ExactBf16Flag() { return {{"--exact-bf16"}, false}; }
+
+wisp_model_params ModelParamsFrom(const Args& args) {
+  wisp_model_params params = wisp_model_default_params();
+  params.exact_bf16_products = args.Has("--exact-bf16") ? 1 : 0;
+  return params;
+}
+
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {
   ids->clear();
   for (absl::string_view part : absl::StrSplit(text, ',')) {

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "src/cli/args.h"
 #include "wisp/wisp.h"
 
 namespace wisp::cli {
@@ -37,6 +38,12 @@ using TrainerPtr = std::unique_ptr<wisp_trainer, TrainerDeleter>;
 // Loads a model through the C API; on failure prints the error and returns
 // null.
 ModelPtr LoadModelOrReport(const std::string& path);
+
+// --exact-bf16, a flag of the commands that run a model (generate, logits,
+// bench): load it with wisp_model_params.exact_bf16_products = 1.
+FlagSpec ExactBf16Flag();
+// wisp_model_default_params() with --exact-bf16 from `args` applied.
+wisp_model_params ModelParamsFrom(const Args& args);
 
 // Parses "1,403,407" into ids; InvalidArgument on anything else.
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids);

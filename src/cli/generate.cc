@@ -36,7 +36,8 @@ int RunGenerate(int argc, char** argv) {
                            {{"--repeat-last-n"}},
                            {{"--seed", "-s"}},
                            {{"--threads"}},
-                           {{"--context"}}});
+                           {{"--context"}},
+                           ExactBf16Flag()});
   if (!args.ok()) return ReportError(args.status());
   auto model_path = args->Required("-m");
   if (!model_path.ok()) return ReportError(model_path.status());
@@ -66,9 +67,10 @@ int RunGenerate(int argc, char** argv) {
   sampler.repetition_last_n = static_cast<int32_t>(*last_n);
   sampler.seed = static_cast<uint64_t>(*seed);
 
+  const wisp_model_params load_params = ModelParamsFrom(*args);
   wisp_model* raw_model = nullptr;
   wisp_status status =
-      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
+      wisp_model_load(model_path->c_str(), &load_params, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
 

@@ -14,7 +14,8 @@ int RunLogits(int argc, char** argv) {
                           {{{"-m", "--model"}},
                            {{"--ids"}},
                            {{"-o", "--output"}},
-                           {{"--threads"}}});
+                           {{"--threads"}},
+                           ExactBf16Flag()});
   if (!args.ok()) return ReportError(args.status());
   auto model_path = args->Required("-m");
   auto ids_text = args->Required("--ids");
@@ -29,9 +30,10 @@ int RunLogits(int argc, char** argv) {
     return ReportError(s);
   }
 
+  const wisp_model_params load_params = ModelParamsFrom(*args);
   wisp_model* raw_model = nullptr;
   wisp_status status =
-      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
+      wisp_model_load(model_path->c_str(), &load_params, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
   wisp_model_config config = {};

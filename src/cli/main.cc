@@ -19,7 +19,9 @@ constexpr char kUsage[] =
     "           [--external-data auto|always|never]\n"
     "  generate -m MODEL.wisp -p PROMPT -n N [--temperature T] [--top-k K]\n"
     "           [--top-p P] [--repeat-penalty R] [--seed S] [--threads N]\n"
+    "           [--exact-bf16]\n"
     "  logits   -m MODEL.wisp --ids 1,403,... -o OUT.bin [--threads N]\n"
+    "           [--exact-bf16]\n"
     "  tokenize -m MODEL.wisp TEXT\n"
     "  inspect  FILE.wisp\n"
     "  finetune -m MODEL.wisp --data TEXT.txt -o OUT.wisp [--steps N]\n"
@@ -36,7 +38,7 @@ constexpr char kUsage[] =
     "           [--prefix-sep TEXT] [--mask-token ID]\n"
     "  bench    -m MODEL.wisp [--prompt-tokens N] [--gen-tokens N]\n"
     "           [--threads N] [--repeats R] [--train --batch B --seq T\n"
-    "           --train-steps S] [--no-checksums] [--json]\n"
+    "           --train-steps S] [--no-checksums] [--json] [--exact-bf16]\n"
     "  version\n";
 
 }  // namespace

@@ -109,6 +109,34 @@ TEST_F(CliTest, LogitsMatchTheReference) {
   }
 }
 
+// --exact-bf16 loads the model with exact bf16 products: the bf16 test model
+// (whose prompts reach the bf16 dot-product instructions) then writes its
+// widened f32 twin's logits exactly, on every CPU.
+TEST_F(CliTest, LogitsWithExactBf16EqualTheWidenedModels) {
+  const std::string ids = " --ids 1,7,3,30,12,5,19,2,27,8 -o ";
+  const std::string exact = TempDir() + "/cli_exact_bf16.bin";
+  const std::string widened = TempDir() + "/cli_widened.bin";
+  Result r = RunWisp(absl::StrCat("logits -m ", WISP_BF16_TEST_MODEL, ids,
+                                  exact, " --exact-bf16"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunWisp(
+      absl::StrCat("logits -m ", WISP_BF16_WIDENED_TEST_MODEL, ids, widened));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto got = testing::ReadFileToString(exact);
+  auto want = testing::ReadFileToString(widened);
+  ASSERT_TRUE(got.ok() && want.ok());
+  EXPECT_EQ(got->size(), 10 * 32 * sizeof(float));
+  EXPECT_TRUE(*got == *want);
+  // generate and bench take the flag too.
+  r = RunWisp(absl::StrCat("generate -m ", *model_,
+                           " -p Lily -n 5 --temperature 0 --exact-bf16"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = RunWisp(absl::StrCat("bench -m ", WISP_BF16_TEST_MODEL,
+                           " --prompt-tokens 8 --gen-tokens 2 --repeats 1 "
+                           "--exact-bf16"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(CliTest, TokenizePrintsCommaSeparatedIds) {
   Result r =
       RunWisp(absl::StrCat("tokenize -m ", *model_, " \"Once upon a time\""));
