@@ -3,7 +3,7 @@
 // tanh GELU is dispatched through Highway because the scalar tanh (expm1)
 // cost about 12 % of a GPT-2 prefill. The erf GELU (BERT) has its own
 // vector normal CDF, more accurate than the float std::erf form it replaced
-// (see NormalCdf).
+// (see NormalTail).
 #include "src/kernels/layer_norm_gelu.h"
 
 #include <math.h>
@@ -69,13 +69,25 @@ HWY_INLINE hn::VFromD<D> GeluTanhGradVec(D d, hn::VFromD<D> x,
 // least squares iterated towards minimax (numpy, double), relative error
 // 2e-8 there, then rounded to float. A polynomial in t rather than in a
 // keeps the relative error flat into the far tail, where erfc underflows.
+// The clamp below uses it up to a = 10.25, where every result is under
+// 1e-42.
 constexpr float kErfcPoly[] = {
     2.820644975e-01f,  2.828570306e-01f, 2.386448383e-01f,  2.255418450e-01f,
     -9.831763059e-02f, 4.212742746e-01f, -6.700224876e-01f, 4.289284050e-01f,
     -1.232546866e-01f, 1.228387654e-02f};
+constexpr float kInvSqrt2F = 0.7071067811865476f;
+constexpr float kInvSqrt2PiF = 0.3989422804014327f;
 // Past |x| = 14.5, Phi(x) is 0 or 1 in float and exp(-x^2 / 2) is 0 (its
 // argument stays inside Exp's range and x^2 cannot overflow).
 constexpr float kNormalCdfCut = 14.5f;
+
+// x clamped to [-kNormalCdfCut, kNormalCdfCut]; NaN may come out as either
+// bound (Highway leaves Min/Max of NaN open), so callers keep NaN from x.
+template <class D>
+HWY_INLINE hn::VFromD<D> ClampToNormalCut(D d, hn::VFromD<D> x) {
+  return hn::Min(hn::Max(x, hn::Set(d, -kNormalCdfCut)),
+                 hn::Set(d, kNormalCdfCut));
+}
 
 // x * x = square + error exactly (barring overflow, which the clamp above
 // rules out). With FMA the error is one MulSub; without, Veltkamp's split
@@ -96,24 +108,24 @@ HWY_INLINE hn::VFromD<D> SquareError(D d, hn::VFromD<D> x,
 #endif
 }
 
-// For the normal CDF Phi: returns s and sets *gauss = exp(-x^2 / 2) such
-// that Phi(-|x|) = s * gauss and Phi(|x|) = 1 - s * gauss. For x < 0, Phi
-// is this product, never 1 - something, so it keeps its relative accuracy
-// (within 8 float ulp) down to where it underflows, whereas float std::erf
-// in 0.5 (1 + erf(x / sqrt 2)) cancels there: 4 % off at x = -5, zero (every
-// digit lost) from x = -6.
-// Callers multiply by gauss last, so that a result in the denormal range
-// (x < -13) is rounded there once. exp(-x^2 / 2) takes x^2 split into its
-// float value and exact rounding error, since rounding x^2 ~ 200 alone would
-// move the result by 6e-6 relative.
+// For the normal CDF Phi of a clamped xc (ClampToNormalCut): returns s and
+// sets *gauss = exp(-xc^2 / 2) such that Phi(-|xc|) = s * gauss and
+// Phi(|xc|) = 1 - s * gauss. For x < 0, Phi is this product, never
+// 1 - something, so it keeps its relative accuracy (the tests bound it at
+// 8e-7) down to where it underflows, whereas float std::erf in
+// 0.5 (1 + erf(x / sqrt 2)) cancels there: 4 % off at x = -5, zero (every
+// digit lost) from x = -6. Callers multiply by gauss last, so that a result
+// below the smallest normal float is rounded into the denormal range once;
+// from x = -13.2 on, gauss is itself denormal and brings its own rounding.
+// exp(-x^2 / 2) takes x^2 split into its float value and exact rounding
+// error, since rounding x^2 (up to 210) alone would move the result by up to
+// 2^-18 = 3.8e-6 relative.
 template <class D>
-HWY_INLINE hn::VFromD<D> NormalTail(D d, hn::VFromD<D> x,
+HWY_INLINE hn::VFromD<D> NormalTail(D d, hn::VFromD<D> xc,
                                     hn::VFromD<D>* gauss) {
   const auto half = hn::Set(d, 0.5f);
   const auto two = hn::Set(d, 2.0f);
-  const auto xc = hn::Min(hn::Max(x, hn::Set(d, -kNormalCdfCut)),
-                          hn::Set(d, kNormalCdfCut));
-  const auto a = hn::Mul(hn::Abs(xc), hn::Set(d, 0.7071067811865476f));
+  const auto a = hn::Mul(hn::Abs(xc), hn::Set(d, kInvSqrt2F));
   const auto t = hn::Div(two, hn::Add(two, a));
   auto poly = hn::Set(d, kErfcPoly[9]);
   for (int i = 8; i >= 0; --i) {
@@ -128,30 +140,35 @@ HWY_INLINE hn::VFromD<D> NormalTail(D d, hn::VFromD<D> x,
   return hn::Mul(hn::Mul(half, t), poly);
 }
 
-// gelu(x) = x Phi(x). NaN stays NaN (the product with x), gelu(-inf) is
-// NaN (-inf * 0), as in the formula.
+// gelu(x) = x Phi(x), with the limits at infinity: gelu(-inf) = -0 (the
+// clamped x times Phi = 0), gelu(inf) = inf. NaN stays NaN (only the
+// positive branch takes it, as x times something).
 template <class D>
 HWY_INLINE hn::VFromD<D> GeluErfVec(D d, hn::VFromD<D> x) {
+  const auto xc = ClampToNormalCut(d, x);
   hn::VFromD<D> gauss;
-  const auto s = NormalTail(d, x, &gauss);
-  const auto negative = hn::Mul(hn::Mul(x, s), gauss);
+  const auto s = NormalTail(d, xc, &gauss);
+  const auto negative = hn::Mul(hn::Mul(xc, s), gauss);
   const auto positive = hn::Mul(x, hn::NegMulAdd(s, gauss, hn::Set(d, 1.0f)));
   return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), negative, positive);
 }
 
 // gelu'(x) = Phi(x) + x phi(x) = Phi(x) + x exp(-x^2 / 2) / sqrt(2 pi); for
-// x < 0 that is (s + x / sqrt(2 pi)) gauss.
+// x < 0 that is (s + x / sqrt(2 pi)) gauss. The clamped x in the x phi term
+// gives the limits 0 and 1 at -inf and inf (x * 0 would be NaN there); NaN
+// is put back explicitly, as the clamp may have dropped it.
 template <class D>
 HWY_INLINE hn::VFromD<D> GeluErfGradVec(D d, hn::VFromD<D> x,
                                         hn::VFromD<D> dy) {
+  const auto xc = ClampToNormalCut(d, x);
   hn::VFromD<D> gauss;
-  const auto s = NormalTail(d, x, &gauss);
-  const auto inv_sqrt_2pi = hn::Set(d, 0.3989422804014327f);
-  const auto negative = hn::Mul(hn::MulAdd(x, inv_sqrt_2pi, s), gauss);
-  const auto positive = hn::MulAdd(hn::Mul(x, inv_sqrt_2pi), gauss,
+  const auto s = NormalTail(d, xc, &gauss);
+  const auto inv_sqrt_2pi = hn::Set(d, kInvSqrt2PiF);
+  const auto negative = hn::Mul(hn::MulAdd(xc, inv_sqrt_2pi, s), gauss);
+  const auto positive = hn::MulAdd(hn::Mul(xc, inv_sqrt_2pi), gauss,
                                    hn::NegMulAdd(s, gauss, hn::Set(d, 1.0f)));
-  return hn::Mul(dy,
-                 hn::IfThenElse(hn::Lt(x, hn::Zero(d)), negative, positive));
+  const auto grad = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), negative, positive);
+  return hn::Mul(dy, hn::IfThenElse(hn::IsNaN(x), x, grad));
 }
 
 void LayerNormForwardImpl(const float* x, const float* weight,
