@@ -65,10 +65,39 @@ endfunction()
 api_version("${committed}" old_major old_minor)
 api_version("${current}" new_major new_minor)
 
+# Types that cross the boundary by value in either description: the return
+# type of a function or callback, and parameters without a '*'. The caller's
+# copy of such a struct has the size and layout it was built with (and on
+# x86-64 a 16-byte struct comes back in registers, a 24-byte one through a
+# hidden pointer), so any change to it is incompatible: a params struct
+# returned by value never changes size, and new options get functions.
+set(by_value "")
+foreach(line IN LISTS committed current)
+  # (Two ifs: an OR evaluates both matches, and the failing one clears
+  # CMAKE_MATCH_1.)
+  if(line MATCHES "^WISP_API ([A-Za-z0-9_]+) [A-Za-z0-9_]+\\(")
+    list(APPEND by_value ${CMAKE_MATCH_1})
+  endif()
+  if(line MATCHES "^typedef ([A-Za-z0-9_]+) ?\\(\\*")
+    list(APPEND by_value ${CMAKE_MATCH_1})
+  endif()
+  if(line MATCHES "^(WISP_API|typedef) .*\\(([^()]*)\\)$")
+    string(REPLACE ", " ";" params "${CMAKE_MATCH_2}")
+    foreach(param IN LISTS params)
+      if(param MATCHES "^(const )?([A-Za-z0-9_]+) [A-Za-z0-9_]+$")
+        list(APPEND by_value ${CMAKE_MATCH_2})
+      endif()
+    endforeach()
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES by_value)
+
 # Lines that went away make the change incompatible, except the size line of
-# a struct that grew: fields are only appended and the library reads
-# struct_size bytes, so a bigger struct is compatible (its old fields' lines
-# are all still there, or they count as removed).
+# a struct passed by pointer that grew: fields are only appended and the
+# library reads struct_size bytes, so a bigger struct is compatible (its old
+# fields' lines are all still there, or they count as removed). A struct
+# that crosses by value may not change at all, not even by fields added in
+# its tail padding.
 set(removed ${committed})
 set(added ${current})
 if(committed)
@@ -78,18 +107,44 @@ endif()
 list(FILTER removed EXCLUDE REGEX "^api_version ")
 list(FILTER added EXCLUDE REGEX "^api_version ")
 set(incompatible "")
+set(by_value_changed "")
 foreach(line IN LISTS removed)
   if(line MATCHES "^struct ([a-z0-9_]+) size ([0-9]+) ")
     set(struct ${CMAKE_MATCH_1})
     set(old_size ${CMAKE_MATCH_2})
-    set(grown ${added})
-    list(FILTER grown INCLUDE REGEX "^struct ${struct} size ")
-    if(grown MATCHES " size ([0-9]+) " AND CMAKE_MATCH_1 GREATER old_size)
-      continue()
+    if(struct IN_LIST by_value)
+      list(APPEND by_value_changed ${struct})
+    else()
+      set(grown ${added})
+      list(FILTER grown INCLUDE REGEX "^struct ${struct} size ")
+      if(grown MATCHES " size ([0-9]+) " AND CMAKE_MATCH_1 GREATER old_size)
+        continue()
+      endif()
     endif()
   endif()
   list(APPEND incompatible "${line}")
 endforeach()
+foreach(line IN LISTS added)
+  if(line MATCHES "^ *([a-z0-9_]+)\\.[a-z0-9_]+ offset ")
+    set(struct ${CMAKE_MATCH_1})
+    set(existed ${committed})
+    list(FILTER existed INCLUDE REGEX "^struct ${struct} size ")
+    if(struct IN_LIST by_value AND existed)
+      list(APPEND incompatible "${line}")
+      list(APPEND by_value_changed ${struct})
+    endif()
+  endif()
+endforeach()
+if(by_value_changed)
+  list(REMOVE_DUPLICATES by_value_changed)
+  list(JOIN by_value_changed ", " names)
+  string(CONCAT by_value_note "\nChanged, though a function returns or "
+         "takes it by value (its callers' copy keeps the old layout): "
+         "${names}. Leave it as it was and give new options functions of "
+         "their own.")
+else()
+  set(by_value_note "")
+endif()
 
 if(incompatible)
   set(kind "an incompatible change (lines removed or changed)")
@@ -131,7 +186,7 @@ else()
   set(bump_advice "")
 endif()
 message(FATAL_ERROR "${diff}\n"
-  "The C ABI differs from capi/abi/wisp_abi.txt: ${kind}.\n"
+  "The C ABI differs from capi/abi/wisp_abi.txt: ${kind}.${by_value_note}\n"
   "If the change is deliberate, ${bump_advice}rebuild and run "
   "scripts/update_abi.sh BUILD_DIR, then commit capi/abi/wisp_abi.txt. "
   "If it is not, the change above broke programs built against wisp.")
