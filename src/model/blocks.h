@@ -52,14 +52,13 @@ void AddThenNorm(const ModelConfig& config, const float* weight,
 // The MLP of one layer on `rows` inputs x [rows, dim], output [rows, dim].
 // gate and hidden are [rows, hidden_dim]; up too for SwiGLU (else unused).
 // Keeps gate (and up) for the backward pass: hidden = act(gate[, up]).
-// `bf16` holds the layer's bf16 matrices of a bf16 model, multiplied as
-// `products` allows (see Linear).
+// `bf16` holds the layer's bf16 matrices of a bf16 model (null for f32
+// weights), multiplied as `products` allows (see Linear; no default, so that
+// no forward-path caller drops a model's setting).
 void MlpForward(const ModelConfig& config, const LayerWeights& layer,
                 const float* x, size_t rows, float* gate, float* up,
                 float* hidden, float* out, ThreadPool* pool,
-                const LayerWeightsBf16* bf16 = nullptr,
-                kernels::Bf16Products products =
-                    kernels::Bf16Products::kDotProductsAllowed);
+                const LayerWeightsBf16* bf16, kernels::Bf16Products products);
 
 // Buffers of the output head for `rows` rows; those a config does not use
 // may be null. final_* hold the final norm (final_norm configs); mlm_* the
@@ -77,14 +76,13 @@ struct HeadBuffers {
 
 // logits [rows, vocab] from the last layer's output x [rows, dim]. Returns
 // the input of the classifier (the last of final norm / MLM head / x).
-// bf16 matrices are multiplied as `products` allows (see Linear).
+// The bf16 matrices in `bf16` (null for f32 weights) are multiplied as
+// `products` allows (see MlpForward).
 const float* HeadForward(const ModelConfig& config, const ModelWeights& weights,
                          const float* x, size_t rows,
                          const HeadBuffers& buffers, float* logits,
-                         ThreadPool* pool,
-                         const ModelWeightsBf16* bf16 = nullptr,
-                         kernels::Bf16Products products =
-                             kernels::Bf16Products::kDotProductsAllowed);
+                         ThreadPool* pool, const ModelWeightsBf16* bf16,
+                         kernels::Bf16Products products);
 
 // How many keys, always the contiguous range [0, n), a query at `pos` sees:
 // causal: pos + 1; bidirectional: `length` (the sequence's real tokens);

@@ -1,9 +1,11 @@
 // A loaded model: the verified weight file, its weights bound for the forward
-// pass, the tokenizer and precomputed rotary tables. Immutable after Load, so
-// one Model serves any number of sessions on any threads.
+// pass, the tokenizer and precomputed rotary tables. Immutable after Load but
+// for one atomic setting (exact bf16 products), so one Model serves any
+// number of sessions on any threads.
 #ifndef WISP_MODEL_MODEL_H_
 #define WISP_MODEL_MODEL_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,10 +20,7 @@ namespace wisp {
 
 struct LoadOptions {
   bool verify_checksums = true;
-  // bf16 weight matrices always multiply f32 activations, widened exactly
-  // (kernels::Bf16Products::kExact), instead of letting prompts round the
-  // activations to bf16 for the CPU's bf16 dot-product instructions. No
-  // effect on f32 models.
+  // The initial Model::exact_bf16_products().
   bool exact_bf16_products = false;
 };
 
@@ -41,8 +40,19 @@ class Model {
   // True when any weight matrix is bf16: code that needs every weight as f32
   // (training, evaluation) must widen them first.
   bool has_bf16_weights() const;
-  // LoadOptions::exact_bf16_products of the load.
-  bool exact_bf16_products() const { return exact_bf16_products_; }
+  // Whether bf16 weight matrices always multiply f32 activations, widened
+  // exactly (kernels::Bf16Products::kExact), instead of letting prompts round
+  // the activations to bf16 for the CPU's bf16 dot-product instructions. No
+  // effect on f32 models. Starts as LoadOptions::exact_bf16_products; the
+  // setter may run while sessions use the model on other threads: each
+  // forward pass reads the setting once (ForwardBlock), so a pass that has
+  // started keeps its products.
+  bool exact_bf16_products() const {
+    return exact_bf16_products_.load(std::memory_order_relaxed);
+  }
+  void set_exact_bf16_products(bool exact) {
+    exact_bf16_products_.store(exact, std::memory_order_relaxed);
+  }
   const WispFile& file() const { return *file_; }
   // Null when the file carries no tokenizer.
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
@@ -65,7 +75,8 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<float> rope_cos_;
   std::vector<float> rope_sin_;
-  bool exact_bf16_products_ = false;
+  // Relaxed: an independent flag that orders no other data.
+  std::atomic<bool> exact_bf16_products_{false};
 };
 
 }  // namespace wisp

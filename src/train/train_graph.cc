@@ -38,6 +38,12 @@ void RunTasks(ThreadPool* pool, size_t tasks, const Fn& fn) {
 // Columns per task of the parameter-gradient sums, which read every row.
 constexpr size_t kMinColumnChunk = 64;
 
+// What MlpForward and HeadForward are told about bf16 products: training's
+// weights are all f32 (a bf16 model is widened first) and no bf16 matrix is
+// passed, so the choice reaches no MatMulBf16.
+constexpr kernels::Bf16Products kF32Weights =
+    kernels::Bf16Products::kDotProductsAllowed;
+
 // y += x over n floats in chunks on the pool: each sum is one rounding, so
 // the split cannot change the result.
 void AddParallel(float* y, const float* x, size_t n, ThreadPool* pool) {
@@ -369,7 +375,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     float* sum2 = post ? s2_.data() + l * rows * D : next;
     MlpForward(c, lw, mlp_in, rows, gate_.data() + l * rows * H,
                up_.empty() ? nullptr : up_.data() + l * rows * H,
-               hidden_.data() + l * rows * H, sum2, pool);
+               hidden_.data() + l * rows * H, sum2, pool, /*bf16=*/nullptr,
+               kF32Weights);
     AddParallel(sum2, xmid, rows * D, pool);
     if (post) {
       ApplyNorm(c, lw.ffn_norm, lw.ffn_norm_bias, sum2, next, mean2, rstd2,
@@ -405,7 +412,8 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
   head.mlm_rstd = mlm_rstd_.data();
   LossSum loss;
   if (n == 0) return loss;
-  classifier_in_ = HeadForward(c, w, head_in_, n, head, logits_.data(), pool);
+  classifier_in_ = HeadForward(c, w, head_in_, n, head, logits_.data(), pool,
+                               /*bf16=*/nullptr, kF32Weights);
   has_dlogits_ = grad_scale != 0.0f;
   ParallelRange(pool, n, 16, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) {
