@@ -43,7 +43,6 @@ wisp_model_params wisp_model_default_params(void) {
   wisp_model_params params = {};
   params.struct_size = sizeof(params);
   params.verify_checksums = 1;
-  params.exact_bf16_products = 0;
   return params;
 }
 
@@ -59,7 +58,6 @@ wisp_status wisp_model_load(const char* path, const wisp_model_params* params,
     if (s != WISP_OK) return s;
     wisp::LoadOptions options;
     options.verify_checksums = p.verify_checksums != 0;
-    options.exact_bf16_products = p.exact_bf16_products != 0;
     auto model = wisp::Model::Load(path, options);
     if (!model.ok()) return Fail(model.status());
     *out_model = new wisp_model{std::move(*model)};
@@ -68,6 +66,16 @@ wisp_status wisp_model_load(const char* path, const wisp_model_params* params,
 }
 
 void wisp_model_free(wisp_model* model) { delete model; }
+
+wisp_status wisp_model_set_exact_bf16_products(wisp_model* model, int exact) {
+  if (model == nullptr) return Fail(WISP_ERR_INVALID_ARGUMENT, "model is NULL");
+  model->model->set_exact_bf16_products(exact != 0);
+  return Ok();
+}
+
+int wisp_model_exact_bf16_products(const wisp_model* model) {
+  return model != nullptr && model->model->exact_bf16_products() ? 1 : 0;
+}
 
 wisp_status wisp_model_get_config(const wisp_model* model,
                                   wisp_model_config* out_config) {

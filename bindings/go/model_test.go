@@ -194,19 +194,43 @@ func TestFinalizersFreeForgottenHandles(t *testing.T) {
 	}
 }
 
+// The setting round-trips on any model and CPU; a closed or nil Model
+// refuses the setter and reads as false.
+func TestExactBf16ProductsRoundTrip(t *testing.T) {
+	m := loadModel(t)
+	if m.ExactBf16Products() {
+		t.Error("a loaded model may use the bf16 instructions by default")
+	}
+	for _, exact := range []bool{true, false} {
+		if err := m.SetExactBf16Products(exact); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.ExactBf16Products(); got != exact {
+			t.Errorf("set %v, got %v", exact, got)
+		}
+	}
+	var none *Model
+	if err := none.SetExactBf16Products(true); !errors.Is(err, ErrInvalidArgument) || none.ExactBf16Products() {
+		t.Errorf("nil Model: %v", err)
+	}
+}
+
 // The bf16 model the CMake build writes next to the default model, whose
 // prompts reach the bf16 dot-product instructions, and its twin with those
 // weights widened to f32: with exact products the bf16 model computes the
 // twin's logits bit for bit, on every CPU.
 func TestExactBf16ProductsComputeTheWidenedModelsLogits(t *testing.T) {
 	dir := filepath.Dir(modelPath(t))
-	logits := func(name string, params ModelParams) []float32 {
+	logits := func(name string, exact bool) []float32 {
 		t.Helper()
-		m, err := LoadWithParams(filepath.Join(dir, name), params)
+		m, err := Load(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatalf("%s (written by the bf16_test_models target): %v", name, err)
 		}
 		defer m.Close()
+		if err := m.SetExactBf16Products(exact); err != nil {
+			t.Fatal(err)
+		}
 		s, err := m.NewSession(nil)
 		if err != nil {
 			t.Fatal(err)
@@ -218,10 +242,11 @@ func TestExactBf16ProductsComputeTheWidenedModelsLogits(t *testing.T) {
 		}
 		return out
 	}
-	exact := DefaultModelParams()
-	exact.ExactBf16Products = true
-	got := logits("bf16_k256.wisp", exact)
-	want := logits("bf16_k256_widened.wisp", DefaultModelParams())
+	got := logits("bf16_k256.wisp", true)
+	want := logits("bf16_k256_widened.wisp", false)
+	if len(got) != len(want) || len(want) == 0 {
+		t.Fatalf("%d logits with exact bf16 products, %d widened", len(got), len(want))
+	}
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("logit %d: %v with exact bf16 products, %v widened", i, got[i], want[i])

@@ -2,8 +2,7 @@ package wisp
 
 // Go mirrors of the C parameter and result structs. The `wisp` tag of each
 // field names the C field it mirrors (struct_size is the binding's business
-// and `reserved` fields are unused: neither has a mirror);
-// internal/headercheck compares them with the header.
+// and has no mirror); internal/headercheck compares them with the header.
 // Start from the matching Default*Params function: the zero value of a
 // params struct is not the library's default.
 
@@ -11,12 +10,6 @@ package wisp
 type ModelParams struct {
 	// Check every tensor's CRC-32C at load (reads the whole file once).
 	VerifyChecksums bool `wisp:"verify_checksums"`
-	// bf16 weights always multiply f32 activations exactly, so a bf16
-	// model's logits are the same on every CPU up to summation order.
-	// Default false: prompts may round activations to bf16 and use the
-	// CPU's bf16 dot-product instructions (faster prefill). Ignored for f32
-	// models; WISP_BF16_DOT=0 in the environment makes every model exact.
-	ExactBf16Products bool `wisp:"exact_bf16_products"`
 }
 
 // ModelConfig is a wisp_model_config: a loaded model's shape.

@@ -30,16 +30,12 @@ func DefaultModelParams() ModelParams {
 }
 
 func modelParamsFromC(c C.wisp_model_params) ModelParams {
-	return ModelParams{
-		VerifyChecksums:   c.verify_checksums != 0,
-		ExactBf16Products: c.exact_bf16_products != 0,
-	}
+	return ModelParams{VerifyChecksums: c.verify_checksums != 0}
 }
 
 func (p *ModelParams) toC() C.wisp_model_params {
 	c := C.wisp_model_default_params()
 	c.verify_checksums = cBool(p.VerifyChecksums)
-	c.exact_bf16_products = cBool(p.ExactBf16Products)
 	return c
 }
 

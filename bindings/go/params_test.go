@@ -72,9 +72,6 @@ func TestDefaultsAreTheLibrarys(t *testing.T) {
 	if !DefaultModelParams().VerifyChecksums {
 		t.Error("checksums are verified by default")
 	}
-	if DefaultModelParams().ExactBf16Products {
-		t.Error("bf16 products may use the bf16 instructions by default")
-	}
 	e := DefaultEvalParams()
 	if e.SeqLen != 256 || e.BatchSize != 8 || e.Threads != 1 || e.Objective != ObjectiveCausal || e.MaskToken != -1 || e.PrefixSeparator != "" {
 		t.Errorf("eval defaults %+v", e)

@@ -46,7 +46,9 @@ extern "C" {
 #endif
 
 /* Version of this header. Bumped (major) on incompatible changes to the ABI,
- * (minor) when functions or appended struct fields are added. */
+ * (minor) when functions, enum values or fields appended to structs passed
+ * by pointer are added. A params struct returned by value never changes
+ * size: new options get functions (wisp_model_set_exact_bf16_products). */
 #define WISP_API_VERSION_MAJOR 0
 #define WISP_API_VERSION_MINOR 3
 #define WISP_API_VERSION \
@@ -96,27 +98,6 @@ typedef struct wisp_model_params {
   /* Check every tensor's CRC-32C at load (reads the whole file once).
    * Structure, offsets, shapes and dtypes are always verified. Default 1. */
   int verify_checksums;
-  /* Unused and ignored. It fills what was the struct's tail padding up to
-   * API version 0.2 (whose struct_size is 16 on 64-bit platforms, padding
-   * included, and whose callers may leave those bytes unset), so that
-   * exact_bf16_products lies past the end of an older caller's struct and
-   * such a caller gets its default. */
-  int reserved;
-  /* How a bf16 model's weight matrices multiply activations. 1: always
-   * exactly, each weight widened to f32 and multiplied by the f32
-   * activations, so a prompt's logits are the same on every CPU up to f32
-   * summation order (what an f32 model of the same weights computes).
-   * 0 (the default): prompts (more than one token fed at once) may round
-   * the activations to bf16 and run on the CPU's bf16 dot-product
-   * instructions (AVX512_BF16), about 1.8x faster prefill, so their logits
-   * then differ slightly between CPUs with and without them; decoding one
-   * token at a time is always exact. WISP_BF16_DOT=0 in the environment
-   * makes every model exact, whatever this says. Ignored for f32 models.
-   * Any non-zero value means 1, as for verify_checksums; never an error.
-   * Fixed for the model's lifetime: its sessions may run on any threads.
-   * Added in API version 0.3; a caller whose struct_size ends before it
-   * gets the default. */
-  int exact_bf16_products;
 } wisp_model_params;
 
 /* Default model parameters (struct_size filled in). */
@@ -135,6 +116,34 @@ WISP_API wisp_status wisp_model_load(const char* path,
 
 /* Releases a model. NULL is ignored. No session on it may be used after. */
 WISP_API void wisp_model_free(wisp_model* model);
+
+/* Chooses how this model's bf16 weight matrices multiply activations.
+ * `exact` non-zero: always exactly, each weight widened to f32 and multiplied
+ * by the f32 activations, so a prompt's logits are the same on every CPU up
+ * to f32 summation order (what an f32 model of the same weights computes).
+ * 0, the setting after wisp_model_load: prompts (more than one token fed at
+ * once) may round the activations to bf16 and run on the CPU's bf16
+ * dot-product instructions (AVX512_BF16), about 1.8x faster prefill, so
+ * their logits then differ slightly between CPUs with and without them;
+ * decoding one token at a time is always exact. WISP_BF16_DOT=0 in the
+ * environment makes every model exact, whatever this says. f32 models
+ * accept the call, with no effect.
+ * Takes effect for forward passes that start after it returns, in every
+ * session on the model, including sessions created before the call. Each
+ * forward pass (a wisp_session_feed, or each block of a long prompt that
+ * the library splits; each generated token) reads the setting once at its
+ * start, so no pass mixes the two kinds of products. The model stays the
+ * caller's.
+ * Errors: INVALID_ARGUMENT for a NULL model. Thread-safe: may be called
+ * while sessions on the model run on other threads (a pass already running
+ * keeps the setting it started with). Added in API version 0.3. */
+WISP_API wisp_status wisp_model_set_exact_bf16_products(wisp_model* model,
+                                                        int exact);
+
+/* The model's current wisp_model_set_exact_bf16_products setting: 1 (exact)
+ * or 0; 0 for a NULL model (never an error, the last error is untouched).
+ * Thread-safe. Added in API version 0.3. */
+WISP_API int wisp_model_exact_bf16_products(const wisp_model* model);
 
 typedef enum wisp_norm_kind {
   WISP_NORM_RMS = 0,

@@ -60,7 +60,7 @@ struct Options {
   std::string model_path;
   wisp_model_params load_params;
   size_t prompt_tokens, gen_tokens, repeats, threads;
-  bool train, json;
+  bool train, json, exact_bf16;
   size_t batch, seq, train_steps;
 };
 
@@ -106,7 +106,8 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   o.repeats = *repeats;
   o.train = args->Has("--train");
   o.json = args->Has("--json");
-  o.load_params = ModelParamsFrom(*args);
+  o.exact_bf16 = HasExactBf16Flag(*args);
+  o.load_params = wisp_model_default_params();
   // Structure, offsets and shapes are always verified; --no-checksums
   // skips only the CRC-32C pass over every tensor, to show what it costs.
   o.load_params.verify_checksums = !args->Has("--no-checksums");
@@ -254,6 +255,9 @@ int RunBench(int argc, char** argv) {
       wisp_model_load(o.model_path.c_str(), &o.load_params, &raw_model);
   if (loaded != WISP_OK) return ReportError(loaded);
   ModelPtr model(raw_model);
+  const wisp_status set =
+      wisp_model_set_exact_bf16_products(model.get(), o.exact_bf16);
+  if (set != WISP_OK) return ReportError(set);
   figures.load_ms = MillisecondsSince(start);
   std::fprintf(stderr, "loaded %s in %.1f ms\n", o.model_path.c_str(),
                figures.load_ms);

@@ -30,11 +30,7 @@ ModelPtr LoadModelOrReport(const std::string& path) {
 
 FlagSpec ExactBf16Flag() { return {{"--exact-bf16"}, false}; }
 
-wisp_model_params ModelParamsFrom(const Args& args) {
-  wisp_model_params params = wisp_model_default_params();
-  params.exact_bf16_products = args.Has("--exact-bf16") ? 1 : 0;
-  return params;
-}
+bool HasExactBf16Flag(const Args& args) { return args.Has("--exact-bf16"); }
 
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {
   ids->clear();

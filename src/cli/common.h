@@ -40,10 +40,11 @@ using TrainerPtr = std::unique_ptr<wisp_trainer, TrainerDeleter>;
 ModelPtr LoadModelOrReport(const std::string& path);
 
 // --exact-bf16, a flag of the commands that run a model (generate, logits,
-// bench): load it with wisp_model_params.exact_bf16_products = 1.
+// bench): they call wisp_model_set_exact_bf16_products(model, 1) once it is
+// loaded.
 FlagSpec ExactBf16Flag();
-// wisp_model_default_params() with --exact-bf16 from `args` applied.
-wisp_model_params ModelParamsFrom(const Args& args);
+// Whether `args` has --exact-bf16.
+bool HasExactBf16Flag(const Args& args);
 
 // Parses "1,403,407" into ids; InvalidArgument on anything else.
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids);

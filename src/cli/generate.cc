@@ -67,12 +67,14 @@ int RunGenerate(int argc, char** argv) {
   sampler.repetition_last_n = static_cast<int32_t>(*last_n);
   sampler.seed = static_cast<uint64_t>(*seed);
 
-  const wisp_model_params load_params = ModelParamsFrom(*args);
   wisp_model* raw_model = nullptr;
   wisp_status status =
-      wisp_model_load(model_path->c_str(), &load_params, &raw_model);
+      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
+  status =
+      wisp_model_set_exact_bf16_products(model.get(), HasExactBf16Flag(*args));
+  if (status != WISP_OK) return ReportError(status);
 
   size_t n_ids = 0;
   status = wisp_tokenize(model.get(), prompt.data(), prompt.size(), 1, nullptr,

@@ -30,12 +30,14 @@ int RunLogits(int argc, char** argv) {
     return ReportError(s);
   }
 
-  const wisp_model_params load_params = ModelParamsFrom(*args);
   wisp_model* raw_model = nullptr;
   wisp_status status =
-      wisp_model_load(model_path->c_str(), &load_params, &raw_model);
+      wisp_model_load(model_path->c_str(), nullptr, &raw_model);
   if (status != WISP_OK) return ReportError(status);
   ModelPtr model(raw_model);
+  status =
+      wisp_model_set_exact_bf16_products(model.get(), HasExactBf16Flag(*args));
+  if (status != WISP_OK) return ReportError(status);
   wisp_model_config config = {};
   config.struct_size = sizeof(config);
   status = wisp_model_get_config(model.get(), &config);

@@ -1,9 +1,10 @@
-// Writes the test models of exact bf16 products (wisp_model_params
-// .exact_bf16_products): a random LLaMA-family model whose every product is
-// at least 256 deep (dim and hidden_dim 256), so that prompts reach the bf16
-// dot-product GEMM, converted to bf16 as `wisp convert --dtype bf16` does;
-// and its twin with those bf16 weights widened back to f32. Loaded with
-// exact products, the bf16 model must compute the twin's logits bit for bit.
+// Writes the test models of exact bf16 products
+// (wisp_model_set_exact_bf16_products): a random LLaMA-family model whose
+// every product is at least 256 deep (dim and hidden_dim 256), so that
+// prompts reach the bf16 dot-product GEMM, converted to bf16 as `wisp convert
+// --dtype bf16` does; and its twin with those bf16 weights widened back to
+// f32. With exact products, the bf16 model must compute the twin's logits
+// bit for bit.
 //   write_bf16_test_models BF16.wisp WIDENED.wisp
 #include <cstdio>
 #include <string>

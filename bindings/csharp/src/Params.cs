@@ -14,25 +14,15 @@ namespace Wisp
         {
             wisp_model_params d = NativeMethods.wisp_model_default_params();
             VerifyChecksums = d.verify_checksums != 0;
-            ExactBf16Products = d.exact_bf16_products != 0;
         }
 
         /// <summary>Check every tensor's CRC-32C at load. Default true.</summary>
         public bool VerifyChecksums { get; set; }
 
-        /// <summary>bf16 weights always multiply f32 activations exactly, so
-        /// a bf16 model's logits are the same on every CPU up to summation
-        /// order. Default false: prompts may round activations to bf16 and
-        /// use the CPU's bf16 dot-product instructions (faster prefill).
-        /// Ignored for f32 models; WISP_BF16_DOT=0 in the environment makes
-        /// every model exact.</summary>
-        public bool ExactBf16Products { get; set; }
-
         internal wisp_model_params ToNative()
         {
             wisp_model_params p = NativeMethods.wisp_model_default_params();
             p.verify_checksums = VerifyChecksums ? 1 : 0;
-            p.exact_bf16_products = ExactBf16Products ? 1 : 0;
             return p;
         }
     }

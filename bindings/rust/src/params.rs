@@ -7,12 +7,6 @@ use crate::sys;
 pub struct ModelParams {
     /// Check every tensor's CRC-32C at load (reads the whole file once).
     pub verify_checksums: bool,
-    /// bf16 weights always multiply f32 activations exactly, so a bf16
-    /// model's logits are the same on every CPU up to summation order.
-    /// Default false: prompts may round activations to bf16 and use the
-    /// CPU's bf16 dot-product instructions (faster prefill). Ignored for f32
-    /// models; `WISP_BF16_DOT=0` in the environment makes every model exact.
-    pub exact_bf16_products: bool,
 }
 
 impl Default for ModelParams {
@@ -21,7 +15,6 @@ impl Default for ModelParams {
         let raw = unsafe { sys::wisp_model_default_params() };
         ModelParams {
             verify_checksums: raw.verify_checksums != 0,
-            exact_bf16_products: raw.exact_bf16_products != 0,
         }
     }
 }
@@ -31,7 +24,6 @@ impl ModelParams {
         // SAFETY: as in default(); struct_size comes filled in.
         let mut raw = unsafe { sys::wisp_model_default_params() };
         raw.verify_checksums = self.verify_checksums.into();
-        raw.exact_bf16_products = self.exact_bf16_products.into();
         raw
     }
 }

@@ -36,8 +36,6 @@ pub struct wisp_model {
 pub struct wisp_model_params {
     pub struct_size: usize,
     pub verify_checksums: c_int,
-    pub reserved: c_int,
-    pub exact_bf16_products: c_int,
 }
 
 pub type wisp_norm_kind = c_int;
@@ -200,6 +198,8 @@ extern "C" {
         out_model: *mut *mut wisp_model,
     ) -> wisp_status;
     pub fn wisp_model_free(model: *mut wisp_model);
+    pub fn wisp_model_set_exact_bf16_products(model: *mut wisp_model, exact: c_int) -> wisp_status;
+    pub fn wisp_model_exact_bf16_products(model: *const wisp_model) -> c_int;
     pub fn wisp_model_get_config(
         model: *const wisp_model,
         out_config: *mut wisp_model_config,

@@ -45,7 +45,6 @@ fn corrupt_and_truncated_files_are_corrupt() {
     // Only the checksum catches it: without verification the file loads.
     let unchecked = wisp::ModelParams {
         verify_checksums: false,
-        ..Default::default()
     };
     assert!(Model::load_with(&flipped_path, &unchecked).is_ok());
 }

@@ -134,6 +134,19 @@ fn prefix_evaluation_scores_only_after_the_separator() {
     assert_ne!(answers_only, other, "the separator must reach the library");
 }
 
+/// The setting round-trips on any model and CPU, and is shared by clones.
+#[test]
+fn exact_bf16_products_round_trip() {
+    let model = load_model();
+    assert!(!model.exact_bf16_products(), "off after loading");
+    let clone = model.clone();
+    for exact in [true, false] {
+        model.set_exact_bf16_products(exact).unwrap();
+        assert_eq!(model.exact_bf16_products(), exact);
+        assert_eq!(clone.exact_bf16_products(), exact);
+    }
+}
+
 /// The bf16 model the CMake build writes next to the default model, whose
 /// prompts reach the bf16 dot-product instructions, and its twin with those
 /// weights widened to f32: with exact products the bf16 model computes the
@@ -141,23 +154,23 @@ fn prefix_evaluation_scores_only_after_the_separator() {
 #[test]
 fn exact_bf16_products_compute_the_widened_models_logits() {
     let dir = common::model_path().parent().unwrap().to_path_buf();
-    let logits = |name: &str, params: &wisp::ModelParams| {
+    let logits = |name: &str, exact: bool| {
         let path = dir.join(name);
-        let model = wisp::Model::load_with(&path, params).unwrap_or_else(|e| {
-            panic!("{} (written by the bf16_test_models target): {e}", path.display())
+        let model = wisp::Model::load(&path).unwrap_or_else(|e| {
+            panic!(
+                "{} (written by the bf16_test_models target): {e}",
+                path.display()
+            )
         });
+        model.set_exact_bf16_products(exact).unwrap();
         let mut session = wisp::Session::new(&model).unwrap();
         session
             .feed_with_logits(&[1, 7, 3, 30, 12, 5, 19, 2, 27, 8])
             .unwrap()
     };
-    assert!(!wisp::ModelParams::default().exact_bf16_products);
-    let exact = wisp::ModelParams {
-        exact_bf16_products: true,
-        ..Default::default()
-    };
-    let got = logits("bf16_k256.wisp", &exact);
-    let want = logits("bf16_k256_widened.wisp", &wisp::ModelParams::default());
+    let got = logits("bf16_k256.wisp", true);
+    let want = logits("bf16_k256_widened.wisp", false);
+    assert!(!want.is_empty());
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&got), bits(&want));
 }

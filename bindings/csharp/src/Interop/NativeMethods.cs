@@ -42,6 +42,13 @@ namespace Wisp.Interop
         internal static extern void wisp_model_free(IntPtr model);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern wisp_status wisp_model_set_exact_bf16_products(
+            ModelHandle model, int exact);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wisp_model_exact_bf16_products(ModelHandle model);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern wisp_status wisp_model_get_config(
             ModelHandle model, ref wisp_model_config out_config);
 

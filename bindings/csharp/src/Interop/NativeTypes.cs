@@ -81,8 +81,6 @@ namespace Wisp.Interop
     {
         public UIntPtr struct_size;
         public int verify_checksums;
-        public int reserved;
-        public int exact_bf16_products;
     }
 
     [StructLayout(LayoutKind.Sequential)]

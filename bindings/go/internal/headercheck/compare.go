@@ -49,7 +49,7 @@ func Compare(h *Header, b *Binding) []string {
 		}
 		goFields := b.Fields[goType]
 		for _, field := range sortedKeys(h.Structs[st]) {
-			if field == "struct_size" || field == "reserved" {
+			if field == "struct_size" {
 				continue
 			}
 			cType := h.Structs[st][field]
