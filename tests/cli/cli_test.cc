@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <string>
 #include <vector>
 
@@ -109,7 +111,7 @@ TEST_F(CliTest, LogitsMatchTheReference) {
   }
 }
 
-// --exact-bf16 loads the model with exact bf16 products: the bf16 test model
+// --exact-bf16 gives the model exact bf16 products: the bf16 test model
 // (whose prompts reach the bf16 dot-product instructions) then writes its
 // widened f32 twin's logits exactly, on every CPU.
 TEST_F(CliTest, LogitsWithExactBf16EqualTheWidenedModels) {
@@ -122,11 +124,23 @@ TEST_F(CliTest, LogitsWithExactBf16EqualTheWidenedModels) {
   r = RunWisp(
       absl::StrCat("logits -m ", WISP_BF16_WIDENED_TEST_MODEL, ids, widened));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto got = testing::ReadFileToString(exact);
-  auto want = testing::ReadFileToString(widened);
+  auto got = testing::ReadFloats(exact);
+  auto want = testing::ReadFloats(widened);
   ASSERT_TRUE(got.ok() && want.ok());
-  EXPECT_EQ(got->size(), 10 * 32 * sizeof(float));
-  EXPECT_TRUE(*got == *want);
+  ASSERT_EQ(got->size(), 10 * 32u);
+  ASSERT_EQ(want->size(), got->size());
+  // Bit for bit; a failure names the first logit that differs.
+  const auto same_bits = [](float a, float b) {
+    return std::memcmp(&a, &b, sizeof(float)) == 0;
+  };
+  const auto [g, w] =
+      std::mismatch(got->begin(), got->end(), want->begin(), same_bits);
+  if (g != got->end()) {
+    const auto i = g - got->begin();
+    ADD_FAILURE() << "logit " << i << " (row " << i / 32
+                  << "): " << std::setprecision(9) << *g
+                  << " with --exact-bf16, " << *w << " widened";
+  }
   // generate and bench take the flag too.
   r = RunWisp(absl::StrCat("generate -m ", *model_,
                            " -p Lily -n 5 --temperature 0 --exact-bf16"));
