@@ -110,6 +110,14 @@ def fmt(value, unit='', digits=1):
     return '—' if value is None else f'{value:,.{digits}f}{unit}'
 
 
+def spread_of(ratios):
+    """' (rounds: lo-hi)' for two or more per-round ratios, else '': how
+    far the figure moved between rounds on this machine."""
+    if len(ratios) < 2:
+        return ''
+    return f' (rounds: {min(ratios):.2f}-{max(ratios):.2f}x)'
+
+
 def ratio_cell(a, b, percent=False):
     if a is None or b is None or b == 0:
         return None, '—'
@@ -326,6 +334,8 @@ class Compare:
                     decode_and_triad.append((decode, triad))
             self.wisp_bench('gpt2_p512', self.gpt2 + '.wisp', t, 512, 16)
             ort_runs.append(self.ort(t))
+        # Round i's wisp runs against round i's ORT run, for the spread.
+        paired_ort = list(ort_runs)
         ort_runs = [r for r in ort_runs if r]
 
         def ort_figure(fn):
@@ -336,6 +346,12 @@ class Compare:
             ref_all = ort_figure(
                 lambda r: r['prefill'][i]['all_logits_tokens_per_s'])
             r, cell = ratio_cell(wisp, ref)
+            cell += spread_of([
+                (w or {}).get('prefill_tokens_per_s') /
+                o['prefill'][i]['tokens_per_s']
+                for w, o in zip(self.wisp_runs.get(f'gpt2_p{n}', []),
+                                paired_ort)
+                if o and (w or {}).get('prefill_tokens_per_s')])
             self.table.add(f'GPT-2 124M prefill {n}, {t} threads / ORT',
                            fmt(wisp, ' tok/s'), fmt(ref, ' tok/s'), cell,
                            '>= 1.3x', None if r is None else r >= 1.3)
