@@ -289,39 +289,59 @@ void BiasBackwardImpl(const float* dy, float* dbias, size_t rows, size_t n,
   }
 }
 
-void GeluTanhImpl(const float* x, float* y, size_t n) {
+// The flavour's vector functions, chosen at compile time, so that one loop
+// per direction serves both flavours.
+template <GeluKind kKind, class D>
+HWY_INLINE hn::VFromD<D> GeluVec(D d, hn::VFromD<D> x) {
+  if constexpr (kKind == GeluKind::kTanh) {
+    return GeluTanhVec(d, x);
+  } else {
+    return GeluErfVec(d, x);
+  }
+}
+template <GeluKind kKind, class D>
+HWY_INLINE hn::VFromD<D> GeluGradVec(D d, hn::VFromD<D> x, hn::VFromD<D> dy) {
+  if constexpr (kKind == GeluKind::kTanh) {
+    return GeluTanhGradVec(d, x, dy);
+  } else {
+    return GeluErfGradVec(d, x, dy);
+  }
+}
+
+template <GeluKind kKind>
+void GeluVectors(const float* x, float* y, size_t n) {
   const DF d;
   ForEachVector(d, n, [&](size_t i, size_t count) {
-    StorePart(d, GeluTanhVec(d, LoadPart(d, x + i, count)), y + i, count);
+    StorePart(d, GeluVec<kKind>(d, LoadPart(d, x + i, count)), y + i, count);
   });
 }
 
-void GeluTanhBackwardImpl(const float* x, const float* dy, float* dx,
-                          size_t n) {
+template <GeluKind kKind>
+void GeluBackwardVectors(const float* x, const float* dy, float* dx, size_t n) {
   const DF d;
   ForEachVector(d, n, [&](size_t i, size_t count) {
     StorePart(d,
-              GeluTanhGradVec(d, LoadPart(d, x + i, count),
-                              LoadPart(d, dy + i, count)),
+              GeluGradVec<kKind>(d, LoadPart(d, x + i, count),
+                                 LoadPart(d, dy + i, count)),
               dx + i, count);
   });
 }
 
-void GeluErfImpl(const float* x, float* y, size_t n) {
-  const DF d;
-  ForEachVector(d, n, [&](size_t i, size_t count) {
-    StorePart(d, GeluErfVec(d, LoadPart(d, x + i, count)), y + i, count);
-  });
+void GeluImpl(GeluKind kind, const float* x, float* y, size_t n) {
+  if (kind == GeluKind::kTanh) {
+    GeluVectors<GeluKind::kTanh>(x, y, n);
+  } else {
+    GeluVectors<GeluKind::kErf>(x, y, n);
+  }
 }
 
-void GeluErfBackwardImpl(const float* x, const float* dy, float* dx, size_t n) {
-  const DF d;
-  ForEachVector(d, n, [&](size_t i, size_t count) {
-    StorePart(d,
-              GeluErfGradVec(d, LoadPart(d, x + i, count),
-                             LoadPart(d, dy + i, count)),
-              dx + i, count);
-  });
+void GeluBackwardImpl(GeluKind kind, const float* x, const float* dy, float* dx,
+                      size_t n) {
+  if (kind == GeluKind::kTanh) {
+    GeluBackwardVectors<GeluKind::kTanh>(x, dy, dx, n);
+  } else {
+    GeluBackwardVectors<GeluKind::kErf>(x, dy, dx, n);
+  }
 }
 
 }  // namespace wisp::kernels::HWY_NAMESPACE
@@ -334,10 +354,8 @@ HWY_EXPORT(LayerNormForwardImpl);
 HWY_EXPORT(LayerNormBackwardInputImpl);
 HWY_EXPORT(LayerNormBackwardParamsImpl);
 HWY_EXPORT(BiasBackwardImpl);
-HWY_EXPORT(GeluTanhImpl);
-HWY_EXPORT(GeluTanhBackwardImpl);
-HWY_EXPORT(GeluErfImpl);
-HWY_EXPORT(GeluErfBackwardImpl);
+HWY_EXPORT(GeluImpl);
+HWY_EXPORT(GeluBackwardImpl);
 
 void LayerNormForward(const float* x, const float* weight, const float* bias,
                       float eps, float* y, float* mean, float* rstd,
@@ -370,20 +388,12 @@ void LayerNormBackwardParams(const float* dy, const float* x, const float* mean,
 }
 
 void Gelu(GeluKind kind, const float* x, float* y, size_t n) {
-  if (kind == GeluKind::kTanh) {
-    HWY_DYNAMIC_DISPATCH(GeluTanhImpl)(x, y, n);
-  } else {
-    HWY_DYNAMIC_DISPATCH(GeluErfImpl)(x, y, n);
-  }
+  HWY_DYNAMIC_DISPATCH(GeluImpl)(kind, x, y, n);
 }
 
 void GeluBackward(GeluKind kind, const float* x, const float* dy, float* dx,
                   size_t n) {
-  if (kind == GeluKind::kTanh) {
-    HWY_DYNAMIC_DISPATCH(GeluTanhBackwardImpl)(x, dy, dx, n);
-  } else {
-    HWY_DYNAMIC_DISPATCH(GeluErfBackwardImpl)(x, dy, dx, n);
-  }
+  HWY_DYNAMIC_DISPATCH(GeluBackwardImpl)(kind, x, dy, dx, n);
 }
 
 void BiasBackward(const float* dy, float* dbias, size_t rows, size_t n,
