@@ -90,6 +90,11 @@ void AddThenNorm(const ModelConfig& c, const float* weight, const float* bias,
   pool->ParallelFor(rows, NormMinRows(dim), rows_of);
 }
 
+kernels::GeluKind GeluKindOf(const ModelConfig& c) {
+  return c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
+                                     : kernels::GeluKind::kErf;
+}
+
 void Linear(const float* x, const float* w, const uint16_t* w_bf16,
             const float* bias, float* y, size_t rows, size_t in, size_t out,
             ThreadPool* pool, kernels::Bf16Products products) {
@@ -114,9 +119,7 @@ void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
   } else {
     // One vector pass (tanh or erf form), split over the pool: each value
     // is independent, so the split cannot change a result.
-    const kernels::GeluKind kind = c.mlp == MlpKind::kGeluTanh
-                                       ? kernels::GeluKind::kTanh
-                                       : kernels::GeluKind::kErf;
+    const kernels::GeluKind kind = GeluKindOf(c);
     auto gelu = [&](size_t begin, size_t end, size_t) {
       kernels::Gelu(kind, gate + begin * h, hidden + begin * h,
                     (end - begin) * h);
@@ -147,9 +150,7 @@ const float* HeadForward(const ModelConfig& c, const ModelWeights& w,
     // BERT's prediction head: dense, the model's GELU, LayerNorm.
     Linear(h, w.mlm_dense, wb.mlm_dense, w.mlm_dense_bias, b.mlm_pre, rows,
            c.dim, c.dim, pool, products);
-    kernels::Gelu(c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
-                                              : kernels::GeluKind::kErf,
-                  b.mlm_pre, b.mlm_act, rows * c.dim);
+    kernels::Gelu(GeluKindOf(c), b.mlm_pre, b.mlm_act, rows * c.dim);
     ApplyNorm(c, w.mlm_norm, w.mlm_norm_bias, b.mlm_act, b.mlm_out, b.mlm_mean,
               b.mlm_rstd, rows, pool);
     h = b.mlm_out;

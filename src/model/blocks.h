@@ -11,6 +11,7 @@
 
 #include "src/core/thread_pool.h"
 #include "src/format/model_config.h"
+#include "src/kernels/layer_norm_gelu.h"
 #include "src/kernels/ops.h"
 #include "src/model/weights.h"
 
@@ -24,6 +25,10 @@ namespace wisp {
 void EmbedTokens(const ModelConfig& config, const ModelWeights& weights,
                  const int32_t* tokens, const int32_t* positions, size_t n,
                  float* x, const ModelWeightsBf16* bf16 = nullptr);
+
+// The GELU flavour of a config's GELU MLP (tanh for kGeluTanh, erf
+// otherwise); also the activation of BERT's prediction head.
+kernels::GeluKind GeluKindOf(const ModelConfig& config);
 
 // y [rows, out] = x [rows, in] w^T + bias for a linear layer whose weight is
 // `w` (f32) or, when that is null, `w_bf16`, multiplied as `products` allows

@@ -52,11 +52,6 @@ void AddParallel(float* y, const float* x, size_t n, ThreadPool* pool) {
   });
 }
 
-kernels::GeluKind GeluOf(const ModelConfig& c) {
-  return c.mlp == MlpKind::kGeluTanh ? kernels::GeluKind::kTanh
-                                     : kernels::GeluKind::kErf;
-}
-
 }  // namespace
 
 void TrainGraph::Reserve(size_t batch, size_t seq) {
@@ -303,8 +298,9 @@ void TrainGraph::MlpBackward(size_t l, const float* dout, const float* in,
   } else {
     ParallelRange(pool, rows, 16, [&](size_t begin, size_t end) {
       const size_t offset = begin * H;
-      kernels::GeluBackward(GeluOf(c), gate + offset, dhidden_.data() + offset,
-                            dgate_.data() + offset, (end - begin) * H);
+      kernels::GeluBackward(GeluKindOf(c), gate + offset,
+                            dhidden_.data() + offset, dgate_.data() + offset,
+                            (end - begin) * H);
     });
     MatMulBackward(dgate_.data(), in, lw.w1, dx, false, lg.w1, lg.w1_bias, rows,
                    D, H, pool);
@@ -454,7 +450,7 @@ void TrainGraph::Backward(const ModelWeights& w, const TrainBatch& batch,
                  n, pool);
     ParallelRange(pool, n, 16, [&](size_t begin, size_t end) {
       const size_t offset = begin * D;
-      kernels::GeluBackward(GeluOf(c), mlm_pre_.data() + offset,
+      kernels::GeluBackward(GeluKindOf(c), mlm_pre_.data() + offset,
                             dx2_.data() + offset, dx2_.data() + offset,
                             (end - begin) * D);
     });
