@@ -14,7 +14,6 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
   if (!file.ok()) return file.status();
   std::unique_ptr<Model> model(new Model());
   model->file_ = std::move(*file);
-  model->set_exact_bf16_products(options.exact_bf16_products);
   const WispFile& f = *model->file_;
   if (!f.has_config()) {
     return absl::InvalidArgumentError(

@@ -20,8 +20,6 @@ namespace wisp {
 
 struct LoadOptions {
   bool verify_checksums = true;
-  // The initial Model::exact_bf16_products().
-  bool exact_bf16_products = false;
 };
 
 class Model {
@@ -43,10 +41,9 @@ class Model {
   // Whether bf16 weight matrices always multiply f32 activations, widened
   // exactly (kernels::Bf16Products::kExact), instead of letting prompts round
   // the activations to bf16 for the CPU's bf16 dot-product instructions. No
-  // effect on f32 models. Starts as LoadOptions::exact_bf16_products; the
-  // setter may run while sessions use the model on other threads: each
-  // forward pass reads the setting once (ForwardBlock), so a pass that has
-  // started keeps its products.
+  // effect on f32 models. Off after Load; the setter may run while sessions use
+  // the model on other threads: each forward pass reads the setting once
+  // (ForwardBlock), so a pass that has started keeps its products.
   bool exact_bf16_products() const {
     return exact_bf16_products_.load(std::memory_order_relaxed);
   }
