@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs wisp's tests: first the suites that read untrusted input (weight
-# files, tokenizer files, the C API) and the training code under
+# files, tokenizer files, the C API; the fuzz targets over their seeds) and
+# the training code under
 # AddressSanitizer and UBSan in ./build-asan (the slow learning test only in
 # Release), then the whole suite on the Release build in ./build.
 # Expects scripts/setup.sh to have run.
@@ -26,7 +27,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWISP_SANITIZE=address,undefined -DWISP_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target format_test model_test \
   tokenizer_test capi_test train_test c_generate finetune_zoo import_test \
-  convert_capi_test onnx_export_test export_capi_test npc_dialogue
+  convert_capi_test onnx_export_test export_capi_test npc_dialogue \
+  model_file_fuzz session_api_fuzz checkpoint_fuzz tokenizer_fuzz \
+  tokenizer_files_fuzz onnx_import_fuzz llama2c_import_fuzz fuzz_seeds
 # The ONNX Runtime check runs node on the Release build only.
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j"$jobs" \
   --output-on-failure -E '(_NOT_BUILT$|^Learning|^onnxrt_)'
