@@ -58,6 +58,9 @@ absl::StatusOr<TokenizerData> TokenizerFromFlatBuffer(const fb::Tokenizer& t) {
   const auto* offsets = t.piece_offsets();
   const auto* bytes = t.piece_bytes();
   const size_t num_bytes = bytes ? bytes->size() : 0;
+  // Offsets without bytes can only name empty pieces (the check below).
+  const char* piece_bytes =
+      bytes ? reinterpret_cast<const char*>(bytes->data()) : "";
   if (offsets && offsets->size() > 0) {
     const size_t n = offsets->size() - 1;
     data.pieces.reserve(n);
@@ -67,8 +70,7 @@ absl::StatusOr<TokenizerData> TokenizerFromFlatBuffer(const fb::Tokenizer& t) {
         return absl::DataLossError(
             absl::StrCat("tokenizer piece ", i, " has bad offsets"));
       }
-      data.pieces.emplace_back(
-          reinterpret_cast<const char*>(bytes->data()) + begin, end - begin);
+      data.pieces.emplace_back(piece_bytes + begin, end - begin);
     }
   }
   if (const auto* scores = t.scores()) {

@@ -83,10 +83,14 @@ struct CraftedTensor {
   uint64_t byte_length = 16;
 };
 
+using TokenizerMaker = std::function<flatbuffers::Offset<fb::Tokenizer>(
+    flatbuffers::FlatBufferBuilder&)>;
+
 std::string CraftFile(
     const std::vector<CraftedTensor>& tensors, uint64_t data_length,
     const std::function<void(fb::ModelConfigBuilder&)>& tweak_config = nullptr,
-    uint32_t format_version = FileHeader::kFormatVersion) {
+    uint32_t format_version = FileHeader::kFormatVersion,
+    const TokenizerMaker& make_tokenizer = nullptr) {
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::Tensor>> entries;
   for (const CraftedTensor& t : tensors) {
@@ -96,6 +100,8 @@ std::string CraftFile(
         fb::CreateTensor(b, name, t.dtype, shape, t.offset, t.byte_length, 0));
   }
   auto tensor_vector = b.CreateVector(entries);
+  flatbuffers::Offset<fb::Tokenizer> tokenizer;
+  if (make_tokenizer) tokenizer = make_tokenizer(b);
   flatbuffers::Offset<fb::ModelConfig> config;
   if (tweak_config) {
     fb::ModelConfigBuilder c(b);
@@ -112,6 +118,7 @@ std::string CraftFile(
   fb::FileBuilder file(b);
   file.add_tensors(tensor_vector);
   if (tweak_config) file.add_config(config);
+  if (make_tokenizer) file.add_tokenizer(tokenizer);
   fb::FinishFileBuffer(b, file.Finish());
 
   FileHeader h;
@@ -231,6 +238,38 @@ TEST(CraftedFileTest, ImpossibleConfigIsInvalidArgument) {
                                   }))
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Found by tests/fuzz/model_file_fuzz: piece offsets with no piece bytes
+// made the reader call a member of a null vector (UBSan).
+TEST(CraftedFileTest, PieceOffsetsWithoutBytesNameEmptyPieces) {
+  const auto offsets_only = [](flatbuffers::FlatBufferBuilder& b) {
+    auto offsets = b.CreateVector(std::vector<uint32_t>{0, 0, 0});
+    fb::TokenizerBuilder t(b);
+    t.add_kind(fb::TokenizerKind::SentencePieceBpe);
+    t.add_piece_offsets(offsets);
+    return t.Finish();
+  };
+  const std::string path = TempDir() + "/offsets_only.wisp";
+  WriteBytes(path, CraftFile({CraftedTensor{}}, 64, nullptr,
+                             FileHeader::kFormatVersion, offsets_only));
+  ReadOptions options;
+  options.verify_checksums = false;  // crafted tensors carry no checksum
+  absl::StatusOr<std::unique_ptr<WispFile>> file =
+      WispFile::Open(path, options);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ((*file)->tokenizer().pieces, (std::vector<std::string>{"", ""}));
+  // A non-empty piece needs bytes.
+  const auto past_the_bytes = [](flatbuffers::FlatBufferBuilder& b) {
+    auto offsets = b.CreateVector(std::vector<uint32_t>{0, 1});
+    fb::TokenizerBuilder t(b);
+    t.add_piece_offsets(offsets);
+    return t.Finish();
+  };
+  EXPECT_EQ(OpenCrafted(CraftFile({CraftedTensor{}}, 64, nullptr,
+                                  FileHeader::kFormatVersion, past_the_bytes))
+                .code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(CraftedFileTest, NewerFormatVersionIsUnimplemented) {
