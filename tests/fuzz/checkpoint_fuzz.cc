@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/fuzz/metadata_mutator.h"
 #include "tests/fuzz/sealed_wisp_file.h"
 #include "wisp/wisp.h"
 
@@ -63,4 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Fail(std::string("step after resume: ") + wisp_last_error());
   }
   return 0;
+}
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size,
+                                          size_t max_size, unsigned int seed) {
+  return wisp::fuzz::MutateMetadataInput(data, size, max_size, seed);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/fuzz/metadata_mutator.h"
 #include "tests/fuzz/sealed_wisp_file.h"
 #include "wisp/wisp.h"
 
@@ -83,4 +84,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   UseModel(model);
   wisp_model_free(model);
   return 0;
+}
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size,
+                                          size_t max_size, unsigned int seed) {
+  return wisp::fuzz::MutateMetadataInput(data, size, max_size, seed);
 }

@@ -5,7 +5,8 @@
 // Runs every seed through LLVMFuzzerTestOneInput, then N mutations of each
 // (bit flips, interesting integers, truncations, insertions, deletions,
 // copies of a range: the kinds of damage libFuzzer's own mutator starts
-// with), all from a fixed random stream so that a failure reproduces. Not
+// with; or the target's LLVMFuzzerCustomMutator if it has one), all from a
+// fixed random stream so that a failure reproduces. Not
 // coverage-guided, so it finds far less than libFuzzer does; its job is to
 // run every target under the sanitizers on each test run, cheaply.
 #include <stdio.h>
@@ -103,6 +104,28 @@ void Mutate(Random& rng, std::vector<uint8_t>& bytes) {
   }
 }
 
+Random g_rng(1);
+
+}  // namespace
+
+// The targets with structure-aware mutations define this (libFuzzer's hook);
+// the others leave it null.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size,
+                                          size_t max_size, unsigned int seed)
+    __attribute__((weak));
+
+// libFuzzer's byte mutator, which custom mutators fall back on.
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size,
+                                   size_t max_size) {
+  std::vector<uint8_t> bytes(data, data + size);
+  Mutate(g_rng, bytes);
+  if (bytes.size() > max_size) bytes.resize(max_size);
+  std::memcpy(data, bytes.data(), bytes.size());
+  return bytes.size();
+}
+
+namespace {
+
 bool ReadSeed(const std::filesystem::path& path, std::vector<uint8_t>* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -145,7 +168,7 @@ int main(int argc, char** argv) {
             argv[0]);
     return 2;
   }
-  Random rng(rng_seed);
+  g_rng = Random(rng_seed);
   size_t runs = 0;
   for (const auto& path : seeds) {
     std::vector<uint8_t> seed;
@@ -157,7 +180,14 @@ int main(int argc, char** argv) {
     ++runs;
     for (size_t m = 0; m < mutations; ++m) {
       std::vector<uint8_t> bytes = seed;
-      Mutate(rng, bytes);
+      if (LLVMFuzzerCustomMutator != nullptr) {
+        bytes.resize(std::max<size_t>(4096, 2 * seed.size()));
+        bytes.resize(
+            LLVMFuzzerCustomMutator(bytes.data(), seed.size(), bytes.size(),
+                                    static_cast<unsigned>(g_rng.Next())));
+      } else {
+        Mutate(g_rng, bytes);
+      }
       Run(bytes);
       ++runs;
     }
