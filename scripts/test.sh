@@ -28,8 +28,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build build-asan -j"$jobs" --target format_test model_test \
   tokenizer_test capi_test train_test c_generate finetune_zoo import_test \
   convert_capi_test onnx_export_test export_capi_test npc_dialogue \
-  model_file_fuzz session_api_fuzz checkpoint_fuzz tokenizer_fuzz \
-  tokenizer_files_fuzz onnx_import_fuzz llama2c_import_fuzz fuzz_seeds
+  model_file_fuzz session_api_fuzz checkpoint_fuzz trainer_api_fuzz \
+  tokenizer_fuzz tokenizer_files_fuzz onnx_import_fuzz llama2c_import_fuzz \
+  fuzz_seeds
 # The ONNX Runtime check runs node on the Release build only.
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j"$jobs" \
   --output-on-failure -E '(_NOT_BUILT$|^Learning|^onnxrt_)'

@@ -5,6 +5,7 @@
 // non-finite gradient) and whose step count is the checkpoint's.
 #include <string>
 
+#include "tests/fuzz/capi_support.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "tests/fuzz/metadata_mutator.h"
 #include "tests/fuzz/sealed_wisp_file.h"
@@ -14,12 +15,7 @@ namespace wisp::fuzz {
 namespace {
 
 wisp_trainer* DefaultTrainer() {
-  // Both live until the process exits (reachable, so not leaks).
-  static wisp_model* model = nullptr;
-  static wisp_trainer* trainer = [] {
-    if (wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &model) != WISP_OK) {
-      Fail(std::string("load: ") + wisp_last_error());
-    }
+  static wisp_trainer* trainer = [] {  // kept until the process exits
     wisp_trainer_params params = wisp_trainer_default_params();
     params.batch_size = 2;
     params.seq_len = 16;
@@ -27,7 +23,7 @@ wisp_trainer* DefaultTrainer() {
     static const char kText[] =
         "Once upon a time, there was a little girl named Lily. She liked to "
         "play outside in the sun. One day she saw a big red ball.";
-    if (wisp_trainer_create(model, &params, &t) != WISP_OK ||
+    if (wisp_trainer_create(DefaultModel(), &params, &t) != WISP_OK ||
         wisp_trainer_set_data_text(t, kText, sizeof(kText) - 1) != WISP_OK) {
       Fail(std::string("trainer: ") + wisp_last_error());
     }

@@ -114,6 +114,40 @@ void SessionSeeds() {
         std::string(reinterpret_cast<const char*>(scripted), sizeof(scripted)));
 }
 
+// Trainer parameters, then calls (trainer_api_fuzz): for each objective,
+// data, a step, a checkpoint round trip, evaluation, export and
+// wisp_model_evaluate; and random bytes.
+void TrainerSeeds() {
+  const std::string text =
+      "Once upon a time: there was a cat.\nThe cat: sat on a mat.\n";
+  for (unsigned char objective = 0; objective < 3; ++objective) {
+    std::string seed = {
+        1,   // batch 2
+        15,  // seq 16
+        2,   // grad_accum 1
+        2,   // 1 thread
+        static_cast<char>(objective),
+        0,
+        static_cast<char>(objective == 2 ? 0x80 : 0),
+        0,
+        0,  // raw fields
+    };
+    if (objective == 2) seed += std::string("\x01:");  // separator ":"
+    seed += std::string(1, 0) + static_cast<char>(text.size()) + text;
+    seed +=
+        std::string("\x02\x05\x04\x00\x06");  // step, checkpoint, eval, export
+    seed += std::string("\x07\x08\x01\x00\x03\x05Hello");  // model eval
+    seed += std::string("\x08\x01");                       // train 1 step
+    Write("trainer_api", "objective" + std::to_string(objective), seed);
+  }
+  std::mt19937 rng(11);
+  for (int i = 0; i < 3; ++i) {
+    std::string bytes(96, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    Write("trainer_api", "random" + std::to_string(i), bytes);
+  }
+}
+
 void TokenizerSeeds(const std::string& llama2c_tokenizer) {
   const char* texts[] = {
       "Once upon a time, there was a little girl named Lily.",
@@ -181,6 +215,7 @@ int main(int argc, char** argv) {
   ModelSeeds(argv[2]);
   CheckpointSeeds(argv[2]);
   SessionSeeds();
+  TrainerSeeds();
   TokenizerSeeds(argv[3]);
   Llama2cSeeds();
   return 0;

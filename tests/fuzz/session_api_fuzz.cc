@@ -9,28 +9,12 @@
 #include <vector>
 
 #include "src/format/crc32c.h"
+#include "tests/fuzz/capi_support.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "wisp/wisp.h"
 
 namespace wisp::fuzz {
 namespace {
-
-const wisp_model* DefaultModel() {
-  static wisp_model* model = [] {
-    wisp_model* m = nullptr;
-    if (wisp_model_load(WISP_DEFAULT_MODEL, nullptr, &m) != WISP_OK) {
-      Fail(std::string("cannot load the default model: ") + wisp_last_error());
-    }
-    return m;
-  }();
-  return model;
-}
-
-void Check(wisp_status status) {
-  if (status != WISP_OK && wisp_last_error()[0] == '\0') {
-    Fail("a failed call left no error message");
-  }
-}
 
 wisp_sampler_params ReadSampler(ByteReader& in) {
   wisp_sampler_params p = wisp_sampler_default_params();
@@ -89,10 +73,7 @@ void SaveAndRestore(ByteReader& in, wisp_session* from, wisp_session* to,
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace wisp::fuzz;
   const wisp_model* model = DefaultModel();
-  wisp_model_config config{};
-  config.struct_size = sizeof(config);
-  Check(wisp_model_get_config(model, &config));
-  const int32_t vocab = config.vocab_size;
+  const int32_t vocab = DefaultVocabSize();
 
   ByteReader in(data, size);
   wisp_session_params params = wisp_session_default_params();
