@@ -125,6 +125,12 @@ absl::StatusOr<FileHeader> DecodeHeader(const uint8_t* in, uint64_t file_size) {
         "metadata section [", h.metadata_offset, ", +", h.metadata_length,
         ") lies outside the ", file_size, "-byte file (truncated?)"));
   }
+  // The FlatBuffer is read in place from the mapping; its 8-byte fields
+  // must be aligned in memory (the writer puts it at 64).
+  if (h.metadata_offset % 8 != 0) {
+    return absl::DataLossError(absl::StrCat(
+        "metadata offset ", h.metadata_offset, " is not a multiple of 8"));
+  }
   if (h.data_offset % FileHeader::kAlignment != 0 ||
       h.data_offset < h.metadata_offset + h.metadata_length ||
       !InBounds(h.data_offset, h.data_length, file_size)) {

@@ -272,6 +272,34 @@ TEST(CraftedFileTest, PieceOffsetsWithoutBytesNameEmptyPieces) {
             absl::StatusCode::kDataLoss);
 }
 
+// The metadata moved `shift` bytes further into the file (zeros before it).
+std::string WithMetadataShifted(const std::string& file, uint64_t shift) {
+  FileHeader h = *format_internal::DecodeHeader(
+      reinterpret_cast<const uint8_t*>(file.data()), file.size());
+  const std::string metadata =
+      file.substr(h.metadata_offset, h.metadata_length);
+  const std::string data = file.substr(h.data_offset, h.data_length);
+  h.metadata_offset += shift;
+  h.data_offset = (h.metadata_offset + h.metadata_length + 63) / 64 * 64;
+  const auto header = format_internal::EncodeHeader(h);
+  std::string out(reinterpret_cast<const char*>(header.data()), header.size());
+  out.resize(h.metadata_offset, '\0');
+  out += metadata;
+  out.resize(h.data_offset, '\0');
+  return out + data;
+}
+
+// The FlatBuffer is read in place from the mapping, so a misaligned one
+// would make its 8-byte reads misaligned (UB; found when model_file_fuzz's
+// mutator read its inputs in place the same way).
+TEST(CraftedFileTest, MisalignedMetadataIsDataLoss) {
+  const std::string file = CraftFile({CraftedTensor{}}, 64);
+  EXPECT_TRUE(OpenCrafted(WithMetadataShifted(file, 8)).ok());
+  const absl::Status s = OpenCrafted(WithMetadataShifted(file, 4));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("multiple of 8"), std::string::npos) << s;
+}
+
 TEST(CraftedFileTest, NewerFormatVersionIsUnimplemented) {
   absl::Status s = OpenCrafted(CraftFile({CraftedTensor{}}, 64, nullptr,
                                          FileHeader::kFormatVersion + 1));
