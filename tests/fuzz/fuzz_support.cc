@@ -2,41 +2,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
-#include <system_error>
+
+#include "tests/support/test_paths.h"
 
 namespace wisp::fuzz {
-namespace {
-
-class ScratchFolder {
- public:
-  ScratchFolder() {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && tmp[0] != '\0' ? tmp : "/tmp") +
-        "/wisp_fuzz_XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr)
-      Fail("cannot make a scratch folder");
-    path_ = pattern;
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-}  // namespace
 
 std::string ScratchPath(const std::string& name) {
-  static ScratchFolder folder;
-  return folder.path() + "/" + name;
+  return testing::TempDir() + "/" + name;
 }
 
 bool WriteScratchFile(const std::string& path, const void* data, size_t size) {

@@ -19,9 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace wisp::fuzz {
 
-// `name` inside a folder of this process's own (made on first use under
-// $TMPDIR, else /tmp, and removed at exit), so parallel runs never share
-// files.
+// `name` inside this process's own temporary folder (testing::TempDir), so
+// parallel runs never share files.
 std::string ScratchPath(const std::string& name);
 
 // Replaces the file at `path` with `size` bytes of `data`. False when the

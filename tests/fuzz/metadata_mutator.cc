@@ -11,6 +11,7 @@
 
 #include "flatbuffers/flatbuffers.h"
 #include "src/format/wisp_generated.h"
+#include "tests/fuzz/sealed_wisp_file.h"
 
 namespace wisp::fuzz {
 namespace {
@@ -228,15 +229,9 @@ void MutateFile(Rng& rng, fb::FileT& f) {
 
 size_t MutateMetadata(uint8_t* data, size_t size, size_t max_size,
                       uint32_t seed) {
-  // libFuzzer's buffer may sit at any address; a FlatBuffer's 8-byte fields
-  // must be aligned in memory (as the reader's mapping guarantees).
-  if (size == 0) return 0;
-  std::vector<uint64_t> aligned((size + 7) / 8);
-  std::memcpy(aligned.data(), data, size);
-  const auto* copy = reinterpret_cast<const uint8_t*>(aligned.data());
-  flatbuffers::Verifier verifier(copy, size);
-  if (!fb::VerifyFileBuffer(verifier)) return 0;
-  std::unique_ptr<fb::FileT> file(fb::GetFile(copy)->UnPack());
+  const MetadataCopy copy(data, size);
+  if (copy.file() == nullptr) return 0;
+  std::unique_ptr<fb::FileT> file(copy.file()->UnPack());
   Rng rng(seed);
   const size_t edits = 1 + Below(rng, 3);
   for (size_t e = 0; e < edits; ++e) MutateFile(rng, *file);

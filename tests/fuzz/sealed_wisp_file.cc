@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "flatbuffers/flatbuffers.h"
 #include "src/format/crc32c.h"
@@ -14,11 +13,6 @@ namespace wisp::fuzz {
 namespace {
 
 constexpr uint64_t kMaxDataBytes = uint64_t{8} << 20;
-
-const fb::File* VerifiedFile(const uint8_t* data, size_t size) {
-  flatbuffers::Verifier verifier(data, size);
-  return fb::VerifyFileBuffer(verifier) ? fb::GetFile(data) : nullptr;
-}
 
 bool InSection(const fb::Tensor* t, uint64_t section) {
   return t->offset() <= section && t->byte_length() <= section - t->offset();
@@ -38,10 +32,18 @@ uint64_t DataExtent(const fb::File* file) {
 
 }  // namespace
 
+MetadataCopy::MetadataCopy(const uint8_t* data, size_t size)
+    : words_((size + 7) / 8), size_(size) {
+  if (size == 0) return;
+  std::memcpy(words_.data(), data, size);
+  flatbuffers::Verifier verifier(this->data(), size);
+  if (fb::VerifyFileBuffer(verifier)) file_ = fb::GetFile(this->data());
+}
+
 std::string SealWispFile(const uint8_t* metadata, size_t size,
                          bool tensor_checksums) {
-  std::vector<uint8_t> meta(metadata, metadata + size);
-  const fb::File* file = VerifiedFile(meta.data(), meta.size());
+  MetadataCopy meta(metadata, size);
+  const fb::File* file = meta.file();
   FileHeader h;
   h.metadata_offset = FileHeader::kSize;
   h.metadata_length = size;
@@ -52,8 +54,9 @@ std::string SealWispFile(const uint8_t* metadata, size_t size,
   // Zeros between tensors (a verifying reader checks the padding), small
   // floats inside them.
   std::string data(h.data_length, '\0');
-  if (file != nullptr && file->tensors() != nullptr) {
-    for (const fb::Tensor* t : *file->tensors()) {
+  const auto* tensors = file != nullptr ? file->tensors() : nullptr;
+  if (tensors != nullptr) {
+    for (const fb::Tensor* t : *tensors) {
       if (!InSection(t, h.data_length)) continue;
       for (uint64_t i = 0; i + 4 <= t->byte_length(); i += 4) {
         const float v =
@@ -62,13 +65,15 @@ std::string SealWispFile(const uint8_t* metadata, size_t size,
       }
     }
   }
-  if (tensor_checksums && file != nullptr && file->tensors() != nullptr) {
-    for (const fb::Tensor* t : *file->tensors()) {
+  // A second pass, once every tensor is written: overlapping tensors (which
+  // the reader must refuse) then get checksums of their final bytes.
+  if (tensor_checksums && tensors != nullptr) {
+    for (const fb::Tensor* t : *tensors) {
       if (!InSection(t, h.data_length)) continue;
       const uint32_t crc = Crc32c(data.data() + t->offset(), t->byte_length());
       // The generated classes (no --gen-mutable) inherit Table privately;
       // SetField writes only a field the buffer holds, inside the verified
-      // buffer.
+      // copy.
       reinterpret_cast<flatbuffers::Table*>(const_cast<fb::Tensor*>(t))
           ->SetField<uint32_t>(fb::Tensor::VT_CRC32C, crc, 0);
     }
