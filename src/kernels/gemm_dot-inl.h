@@ -1,11 +1,10 @@
-// The GEMM for prompt-sized products (up to kDotMaxRows rows of x), per
+// The GEMM for short prompts (2 to kBroadcastMinRows - 1 rows of x), per
 // Highway target: y = x w^T in dot-product form. Included from matmul.cc
-// once per target.
+// once per target; longer prompts run the broadcast-w GEMM
+// (gemm_broadcast_w-inl.h), which also borrows this file's w tile copy.
 //
 // The packed GEMM (gemm_tile-inl.h) transposes every block of w into panels
-// before using it. With 128 rows of x each packed weight feeds only ~11
-// register tiles, so packing (which is also where w first arrives from
-// memory) took a sixth to a fifth of the product. Here a register tile
+// before using it, which few rows of x cannot repay. Here a register tile
 // holds kDotRows x kDotCols dot products instead: each step loads one
 // vector from each of its rows of x and of w, both contiguous along k, and
 // does one FMA per pair; the lanes are added up once per depth block. The
@@ -41,13 +40,11 @@ constexpr size_t kDotCols = 6;
 // (kDotMaxRows x 768 floats, 384 KiB) stays in L2 while every w tile of the
 // block passes over it.
 constexpr size_t kDotDepthBlock = 768;
-// Products with at most this many rows run here. At 256 rows the packed GEMM
-// was faster again (on 1 and 2 threads, Zen 5); at 128 and fewer this was
-// 1.1-1.25x faster on 2 threads, and on 1 thread too unless k spans several
-// depth blocks. The tile needs 30 vector registers: targets with 16 (AVX2,
-// SSE4) would spill accumulators, so they always run the packed GEMM. So do
-// the other architectures (AArch64 has the registers) until the switch has
-// been measured there.
+// Products with at most this many rows may run here (from 16 rows on the
+// broadcast-w GEMM takes over). The tile needs 30 vector registers: targets
+// with 16 (AVX2, SSE4) would spill accumulators, so they always run the
+// packed GEMM. So do the other architectures (AArch64 has the registers)
+// until the switch has been measured there.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
 constexpr size_t kDotMaxRows = 128;
 #else

@@ -1,10 +1,11 @@
 // MatMul and MatMulBf16: y = x w^T (+ bias) with f32 or bf16 weights, one
 // driver templated on the weight type. m == 1 (decoding) is a matrix-vector
 // product bound by reading w, done as several row dot products at once
-// (gemv-inl.h); up to kDotMaxRows rows (prompts) of deep enough products
-// run in dot-product form straight from w (gemm_dot-inl.h); the rest (long
-// prompts, training, small models) run a packed, cache-blocked,
-// register-tiled GEMM (gemm_tile-inl.h).
+// (gemv-inl.h). Prompts of deep enough products run with x packed and w
+// broadcast from where it lies (16 to 128 rows, gemm_broadcast_w-inl.h) or
+// in dot-product form (fewer rows, gemm_dot-inl.h); the rest (long prompts,
+// training, small models) run a packed, cache-blocked, register-tiled GEMM
+// (gemm_tile-inl.h).
 //
 // Determinism: every output element is reduced over k in the same order no
 // matter how the work is split, because threads only ever divide rows and
@@ -30,6 +31,7 @@
 #include "hwy/highway.h"
 #include "src/kernels/gemm_tile-inl.h"
 #include "src/kernels/gemm_dot-inl.h"
+#include "src/kernels/gemm_broadcast_w-inl.h"
 #include "src/kernels/gemv-inl.h"
 // clang-format on
 
@@ -92,47 +94,6 @@ void Gemv(const float* x, const W* w, const float* bias, float* y, size_t k,
 
 // ---------------------------------------------------------------- GEMM
 
-// Asks for the cache lines of a block of w (rows [col0, col0 + cols),
-// values [p0, p0 + depth) of each) to be brought into L2, a slice per call
-// of Next(), so that the block is on chip by the time it is packed. Spread
-// over the micro-kernel calls of the block before, the requests cost next
-// to nothing; packing w straight from DRAM took about half of the packing
-// time (which was a sixth of a 128-row product).
-template <class W>
-class BlockPrefetcher {
- public:
-  BlockPrefetcher() = default;
-  BlockPrefetcher(const W* w, size_t k, size_t col0, size_t cols, size_t p0,
-                  size_t depth, size_t calls)
-      : w_(w + col0 * k + p0),
-        k_(k),
-        rows_(cols),
-        lines_per_row_(DivCeil(depth * sizeof(W), kLine)),
-        per_call_(DivCeil(cols * lines_per_row_, calls)) {}
-
-  void Next() {
-    for (size_t i = 0; i < per_call_ && row_ < rows_; ++i) {
-      const char* line =
-          reinterpret_cast<const char*>(w_ + row_ * k_) + line_ * kLine;
-#if defined(__GNUC__) || defined(__clang__)
-      __builtin_prefetch(line, /*rw=*/0, /*locality=*/2);  // into L2
-#else
-      hwy::Prefetch(line);
-#endif
-      if (++line_ == lines_per_row_) {
-        line_ = 0;
-        ++row_;
-      }
-    }
-  }
-
- private:
-  static constexpr size_t kLine = 64;
-  const W* w_ = nullptr;
-  size_t k_ = 0, rows_ = 0, lines_per_row_ = 0, per_call_ = 0;
-  size_t row_ = 0, line_ = 0;
-};
-
 // Computes y rows of x panels [panel_begin, panel_end) and columns of w panels
 // [col_panel_begin, col_panel_end) from the shared packed x.
 template <class W>
@@ -184,25 +145,52 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
   }
 }
 
-// y = x w^T for m <= kDotMaxRows, k >= kDotMinDepth (gemm_dot-inl.h), the
-// columns split evenly over the threads.
-template <class W>
-void GemmDot(const float* x, const W* w, const float* bias, float* y, size_t m,
-             size_t k, size_t n, ThreadPool* pool) {
-  const DF d;
-  const size_t tiles = DivCeil(n, kDotCols);
+// Runs columns(col_begin, col_end) over [0, n) split evenly, in whole tiles
+// of tile_cols, over the threads of `pool`: the prompt GEMMs' threading.
+template <class Columns>
+void SplitColumnTiles(size_t m, size_t k, size_t n, size_t tile_cols,
+                      ThreadPool* pool, const Columns& columns) {
+  const size_t tiles = DivCeil(n, tile_cols);
   size_t threads = pool == nullptr ? 1 : pool->num_threads();
   if (m * n * k < kGemmParallelMinWork) threads = 1;
   if (threads > tiles) threads = tiles;
   if (threads == 1) {
-    GemmDotColumns(d, x, w, bias, y, m, k, n, 0, n);
+    columns(0, n);
     return;
   }
   pool->Run(threads, [&](size_t t, size_t /*thread*/) {
-    GemmDotColumns(d, x, w, bias, y, m, k, n,
-                   Min(n, t * tiles / threads * kDotCols),
-                   Min(n, (t + 1) * tiles / threads * kDotCols));
+    columns(Min(n, t * tiles / threads * tile_cols),
+            Min(n, (t + 1) * tiles / threads * tile_cols));
   });
+}
+
+// y = x w^T for kBroadcastMinRows <= m <= kBroadcastMaxRows, k >=
+// kDotMinDepth (gemm_broadcast_w-inl.h). Every thread packs all of x into
+// its own scratch: x is small next to the product and then sits in that
+// core's L2; one copy packed by both threads ran 1.04-1.08x slower on 2.
+template <class W>
+void GemmBroadcastW(const float* x, const W* w, const float* bias, float* y,
+                    size_t m, size_t k, size_t n, ThreadPool* pool) {
+  SplitColumnTiles(
+      m, k, n, kBroadcastCols, pool, [&](size_t col_begin, size_t col_end) {
+        const DF d;
+        float* packed_x =
+            ThreadScratch(ScratchSlot::kPackedX, BroadcastPackedXSize(d, m, k));
+        PackBroadcastX(d, x, m, k, packed_x);
+        GemmBroadcastWColumns(d, packed_x, w, bias, y, m, k, n, col_begin,
+                              col_end);
+      });
+}
+
+// y = x w^T for 2 <= m < kBroadcastMinRows (and m <= kDotMaxRows), k >=
+// kDotMinDepth (gemm_dot-inl.h).
+template <class W>
+void GemmDot(const float* x, const W* w, const float* bias, float* y, size_t m,
+             size_t k, size_t n, ThreadPool* pool) {
+  SplitColumnTiles(
+      m, k, n, kDotCols, pool, [&](size_t col_begin, size_t col_end) {
+        GemmDotColumns(DF(), x, w, bias, y, m, k, n, col_begin, col_end);
+      });
 }
 
 template <class W>
@@ -262,6 +250,9 @@ void MatMulAny(const float* x, const W* w, const float* bias, float* y,
   }
   if (m == 1) {
     Gemv(x, w, bias, y, k, n, pool);
+  } else if (m >= kBroadcastMinRows && m <= kBroadcastMaxRows &&
+             k >= kDotMinDepth) {
+    GemmBroadcastW(x, w, bias, y, m, k, n, pool);
   } else if (m <= kDotMaxRows && k >= kDotMinDepth) {
     GemmDot(x, w, bias, y, m, k, n, pool);
   } else {
