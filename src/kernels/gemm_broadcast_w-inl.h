@@ -1,6 +1,7 @@
-// The GEMM for prompt-sized products (kBroadcastMinRows to kBroadcastMaxRows
-// rows of x), per Highway target: y = x w^T with the roles of the packed
-// GEMM (gemm_tile-inl.h) swapped. Included from matmul.cc once per target.
+// The GEMM for prompts and training batches of deep products (from
+// kBroadcastMinRows rows of x), per Highway target: y = x w^T with the roles of
+// the packed GEMM (gemm_tile-inl.h) swapped. Included from matmul.cc once per
+// target.
 //
 // The packed GEMM broadcasts x and loads w as vectors, so it has to
 // transpose every block of w into panels first; with 128 rows of x each
@@ -44,17 +45,18 @@ constexpr size_t kBroadcastCols = 12;
 // The tile's rows of w (36 KiB at 768) are read again by every x panel;
 // 768 ran 5 % faster than 256 and as fast as 384.
 constexpr size_t kBroadcastDepthBlock = 768;
-// Products with kBroadcastMinRows to kBroadcastMaxRows rows (and k >=
-// kDotMinDepth) run here. Below 16 rows most lanes of the x vectors would
-// be padding, and the dot-product GEMM (gemm_dot-inl.h) is faster; at 512
-// rows the packed GEMM is (256 was even). AVX-512 only, like the
-// dot-product GEMM: the tile needs 27 vector registers.
+// Products with at least kBroadcastMinRows rows (and k >= kDotMinDepth) run
+// here, in blocks of kBroadcastRowBlock rows: a block of x (384 KiB at
+// k = 768) stays in L2 while the tiles of w pass over it. Below 16 rows
+// most lanes of the x vectors would be padding, and the dot-product GEMM
+// (gemm_dot-inl.h) is faster. AVX-512 only, like the dot-product GEMM: the
+// tile needs 27 vector registers; other targets run the packed GEMM.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
 constexpr size_t kBroadcastMinRows = 16;
-constexpr size_t kBroadcastMaxRows = 128;
+constexpr size_t kBroadcastRowBlock = 128;
 #else
 constexpr size_t kBroadcastMinRows = 1;
-constexpr size_t kBroadcastMaxRows = 0;
+constexpr size_t kBroadcastRowBlock = 0;
 #endif
 // The w tile's steps between two prefetch requests for the next tile
 // (BlockPrefetcher::Next).

@@ -1,11 +1,11 @@
 // MatMul and MatMulBf16: y = x w^T (+ bias) with f32 or bf16 weights, one
 // driver templated on the weight type. m == 1 (decoding) is a matrix-vector
 // product bound by reading w, done as several row dot products at once
-// (gemv-inl.h). Prompts of deep enough products run with x packed and w
-// broadcast from where it lies (16 to 128 rows, gemm_broadcast_w-inl.h) or
-// in dot-product form (fewer rows, gemm_dot-inl.h); the rest (long prompts,
-// training, small models) run a packed, cache-blocked, register-tiled GEMM
-// (gemm_tile-inl.h).
+// (gemv-inl.h). Deep enough products (the large models') run with x packed
+// and w broadcast from where it lies (from 16 rows on, prompts and training
+// alike: gemm_broadcast_w-inl.h) or in dot-product form (2 to 15 rows,
+// gemm_dot-inl.h); the rest (small models, targets without AVX-512) run a
+// packed, cache-blocked, register-tiled GEMM (gemm_tile-inl.h).
 //
 // Determinism: every output element is reduced over k in the same order no
 // matter how the work is split, because threads only ever divide rows and
@@ -164,21 +164,26 @@ void SplitColumnTiles(size_t m, size_t k, size_t n, size_t tile_cols,
   });
 }
 
-// y = x w^T for kBroadcastMinRows <= m <= kBroadcastMaxRows, k >=
-// kDotMinDepth (gemm_broadcast_w-inl.h). Every thread packs all of x into
-// its own scratch: x is small next to the product and then sits in that
-// core's L2; one copy packed by both threads ran 1.04-1.08x slower on 2.
+// y = x w^T for m >= kBroadcastMinRows, k >= kDotMinDepth
+// (gemm_broadcast_w-inl.h), in blocks of kBroadcastRowBlock rows. Every
+// thread takes a share of the columns and packs each block of x into its
+// own scratch: x is small next to the product and then sits in that core's
+// L2; one copy packed by both threads ran 1.04-1.08x slower on 2.
 template <class W>
 void GemmBroadcastW(const float* x, const W* w, const float* bias, float* y,
                     size_t m, size_t k, size_t n, ThreadPool* pool) {
   SplitColumnTiles(
       m, k, n, kBroadcastCols, pool, [&](size_t col_begin, size_t col_end) {
         const DF d;
-        float* packed_x =
-            ThreadScratch(ScratchSlot::kPackedX, BroadcastPackedXSize(d, m, k));
-        PackBroadcastX(d, x, m, k, packed_x);
-        GemmBroadcastWColumns(d, packed_x, w, bias, y, m, k, n, col_begin,
-                              col_end);
+        float* packed_x = ThreadScratch(
+            ScratchSlot::kPackedX,
+            BroadcastPackedXSize(d, Min(m, kBroadcastRowBlock), k));
+        for (size_t row0 = 0; row0 < m; row0 += kBroadcastRowBlock) {
+          const size_t rows = Min(kBroadcastRowBlock, m - row0);
+          PackBroadcastX(d, x + row0 * k, rows, k, packed_x);
+          GemmBroadcastWColumns(d, packed_x, w, bias, y + row0 * n, rows, k, n,
+                                col_begin, col_end);
+        }
       });
 }
 
@@ -250,7 +255,7 @@ void MatMulAny(const float* x, const W* w, const float* bias, float* y,
   }
   if (m == 1) {
     Gemv(x, w, bias, y, k, n, pool);
-  } else if (m >= kBroadcastMinRows && m <= kBroadcastMaxRows &&
+  } else if (kBroadcastRowBlock > 0 && m >= kBroadcastMinRows &&
              k >= kDotMinDepth) {
     GemmBroadcastW(x, w, bias, y, m, k, n, pool);
   } else if (m <= kDotMaxRows && k >= kDotMinDepth) {

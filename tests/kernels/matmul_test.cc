@@ -32,15 +32,15 @@ struct Shape {
 
 // Awkward shapes around every tile and block edge, plus some large enough
 // (m * k * n above the kernels' threading thresholds) that pools of 2 really
-// split the work, including splits over rows (n smaller than one column
-// panel, or narrow n with many rows: {200, 300, 300} on 2 threads) and k
-// spanning several depth blocks. With k >= 256, 16 to 128 rows run the
-// broadcast-w GEMM (panels of 32 or 16 rows by 12 columns, 768-deep blocks,
-// w read in place unless its rows are a multiple of 4 KiB apart: k = 1024)
-// and 2 to 15 rows the dot-product GEMM (4 x 6 tiles); the rest run the
-// packed one. All get rows and columns that do not fill a tile, k with a
-// partial vector, and k over several blocks ({100, 1600, 70},
-// {64, 1536, 36}).
+// split the work. With AVX-512 and k >= 256, from 16 rows on run the
+// broadcast-w GEMM (panels of 32 or 16 rows by 12 columns, blocks of 128
+// rows and 768 k values, w read in place unless its rows are a multiple of
+// 4 KiB apart: k = 1024) and 2 to 15 rows the dot-product GEMM (4 x 6
+// tiles); the rest, and every shape on the other targets, run the packed
+// one, split over rows when n is narrow and rows are many ({400, 200, 64},
+// and {200, 300, 300} without AVX-512). All get rows and columns that do
+// not fill a tile, k with a partial vector, and k over several blocks
+// ({100, 1600, 70}, {64, 1536, 36}).
 const std::vector<Shape>& Shapes() {
   static const std::vector<Shape> shapes = {
       {1, 1, 1},       {1, 3, 17},      {1, 17, 3},     {1, 63, 65},
@@ -52,7 +52,7 @@ const std::vector<Shape>& Shapes() {
       {130, 64, 600},  {4, 1000, 33},   {1000, 1, 1},   {200, 300, 300},
       {100, 1600, 70}, {128, 1000, 50}, {127, 775, 13}, {129, 64, 40},
       {2, 3072, 7},    {16, 256, 12},   {48, 768, 60},  {40, 1024, 24},
-      {64, 1536, 36},  {15, 300, 13},
+      {64, 1536, 36},  {15, 300, 13},   {400, 200, 64},
   };
   return shapes;
 }
