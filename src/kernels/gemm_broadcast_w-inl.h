@@ -89,6 +89,43 @@ HWY_INLINE void PackBroadcastX(DF d, const float* HWY_RESTRICT x, size_t m,
   }
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// Transposes 16 vectors of 16 floats: afterwards lane j of v[i] holds what
+// lane i of v[j] held. Inside each 128-bit block first (interleaving pairs
+// of rows, then pairs of pairs), then the blocks themselves.
+template <class DF>
+HWY_INLINE void Transpose16x16(DF d, hn::VFromD<DF> (&v)[16]) {
+  using V = hn::VFromD<DF>;
+  const hn::Repartition<double, DF> d64;
+  V t[16];
+  for (size_t i = 0; i < 16; i += 2) {
+    t[i] = hn::InterleaveLower(d, v[i], v[i + 1]);
+    t[i + 1] = hn::InterleaveUpper(d, v[i], v[i + 1]);
+  }
+  // Now v[4g + q] holds, in block b, rows 4g..4g+3 of column 4b + q.
+  for (size_t g = 0; g < 16; g += 4) {
+    for (size_t j = 0; j < 2; ++j) {
+      const auto a = hn::BitCast(d64, t[g + j]);
+      const auto b = hn::BitCast(d64, t[g + 2 + j]);
+      v[g + 2 * j] = hn::BitCast(d, hn::InterleaveLower(d64, a, b));
+      v[g + 2 * j + 1] = hn::BitCast(d, hn::InterleaveUpper(d64, a, b));
+    }
+  }
+  // Column 4b + q gathers block b of v[q], v[4 + q], v[8 + q], v[12 + q].
+  for (size_t q = 0; q < 4; ++q) {
+    const V a = v[q], b = v[4 + q], c = v[8 + q], e = v[12 + q];
+    const V ab02 = hn::OddEvenBlocks(hn::SwapAdjacentBlocks(b), a);
+    const V ab13 = hn::OddEvenBlocks(b, hn::SwapAdjacentBlocks(a));
+    const V ce02 = hn::OddEvenBlocks(hn::SwapAdjacentBlocks(e), c);
+    const V ce13 = hn::OddEvenBlocks(e, hn::SwapAdjacentBlocks(c));
+    v[q] = hn::ConcatLowerLower(d, ce02, ab02);
+    v[8 + q] = hn::ConcatUpperUpper(d, ce02, ab02);
+    v[4 + q] = hn::ConcatLowerLower(d, ce13, ab13);
+    v[12 + q] = hn::ConcatUpperUpper(d, ce13, ab13);
+  }
+}
+#endif
+
 // y[r, c] = (or +=) sum over p < depth of x_panel[p, r] * w_tile[c, p] for
 // r < rows, c < cols, with w_tile's rows `depth` apart. kVectors (1 or 2)
 // vectors of the panel are used: 1 when rows fit in one. The first depth
@@ -155,8 +192,36 @@ HWY_INLINE void BroadcastWTile(DF d, const float* HWY_RESTRICT x_panel,
 #undef WISP_BROADCAST_COLUMN
     }
   }
-  // The tile goes through memory column by column (kVectors * N rows
-  // each) and is read back along rows of y.
+  const float* addend = accumulate ? y : bias;
+  const size_t addend_stride = accumulate ? ldy : 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // Each group of 16 rows: transposed in registers, then one masked store
+  // per row of y (through memory the tile had cost 4-7 % of the product).
+  // Vectors 12 to 15 only fill the square; their lanes are never stored.
+  static_assert(hn::MaxLanes(DF()) == 16, "AVX-512 vectors");
+  const auto mask = hn::FirstN(d, cols);
+  for (size_t h = 0; h < kVectors; ++h) {
+    V v[16] = {a0_0, a1_0, a2_0,  a3_0,  a4_0, a5_0, a6_0, a7_0,
+               a8_0, a9_0, a10_0, a11_0, a0_0, a0_0, a0_0, a0_0};
+    if (h == 1) {
+      const V upper[16] = {a0_1, a1_1, a2_1,  a3_1,  a4_1, a5_1, a6_1, a7_1,
+                           a8_1, a9_1, a10_1, a11_1, a0_1, a0_1, a0_1, a0_1};
+      for (size_t i = 0; i < 16; ++i) v[i] = upper[i];
+    }
+    Transpose16x16(d, v);
+    for (size_t r = 0; r < 16 && h * 16 + r < rows; ++r) {
+      const size_t row = h * 16 + r;
+      V sum = v[r];
+      if (addend != nullptr) {
+        sum =
+            hn::Add(sum, hn::MaskedLoad(mask, d, addend + row * addend_stride));
+      }
+      hn::BlendedStore(sum, mask, d, y + row * ldy);
+    }
+  }
+#else
+  // The tile goes through memory column by column (kVectors * N rows each)
+  // and is read back along rows of y.
   HWY_ALIGN float columns[kBroadcastCols * 2 * hn::MaxLanes(d)];
   const size_t column_rows = kVectors * N;
 #define WISP_BROADCAST_STORE(c)                            \
@@ -178,13 +243,13 @@ HWY_INLINE void BroadcastWTile(DF d, const float* HWY_RESTRICT x_panel,
   WISP_BROADCAST_STORE(11)
 #undef WISP_BROADCAST_STORE
   for (size_t r = 0; r < rows; ++r) {
-    float* HWY_RESTRICT y_row = y + r * ldy;
-    const float* addend = accumulate ? y_row : bias;
     for (size_t c = 0; c < cols; ++c) {
       const float sum = columns[c * column_rows + r];
-      y_row[c] = addend != nullptr ? sum + addend[c] : sum;
+      y[r * ldy + c] =
+          addend != nullptr ? sum + addend[r * addend_stride + c] : sum;
     }
   }
+#endif
 }
 
 // Columns [col_begin, col_end) of y = x w^T (+ bias) from x packed by
