@@ -303,11 +303,16 @@ class Compare:
                           if r])
 
     def ort(self, threads):
+        # ONNX Runtime leaves an empty mat-debug-PID.log in TMPDIR for every
+        # process: keep them with the results rather than in /tmp.
+        tmp = os.path.join(self.run.results_dir, 'tmp')
+        os.makedirs(tmp, exist_ok=True)
         return self.run.json(f'ort_t{threads}', [
             'node', os.path.join(REPO, 'tests', 'bench', 'ort_bench.js'),
             '--dir', self.models, '--threads', str(threads),
             '--prompt-tokens', '128,512', '--gen-tokens',
-            str(self.a.gen_tokens), '--repeats', str(self.a.repeats)])
+            str(self.a.gen_tokens), '--repeats', str(self.a.repeats)],
+            env=dict(os.environ, TMPDIR=tmp))
 
     def triad_now(self, threads, key):
         """The triad bandwidth (GB/s) on `threads` threads, measured now:

@@ -17,8 +17,11 @@ if [ ! -f "$here/node_modules/onnxruntime-node/package.json" ]; then
 fi
 tol=1e-4
 rm -rf "$work"
-mkdir -p "$work"
+mkdir -p "$work/tmp"
 cd "$work"
+# ONNX Runtime leaves an empty mat-debug-PID.log in TMPDIR for every
+# process: keep them in the work directory, which the next run clears.
+export TMPDIR="$work/tmp"
 
 passed=0 failed=0
 check() {

@@ -14,7 +14,8 @@ namespace wisp::testing {
 std::string SharedPath(const std::string& relative);
 // Absolute path of `relative` inside the source tree.
 std::string SourcePath(const std::string& relative);
-// A fresh, empty temporary directory for this test process.
+// A fresh, empty temporary directory for this test process, removed with
+// its contents when the process exits normally.
 std::string TempDir();
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
