@@ -1,36 +1,20 @@
 #include "src/kernels/gemm_bf16_dot.h"
 
+#include "src/kernels/bf16_dot_target.h"
 #include "src/kernels/gemm_sizes.h"
 #include "src/kernels/scratch.h"
-
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-#define WISP_HAVE_BF16_DOT 1
-#include <immintrin.h>
-#else
-#define WISP_HAVE_BF16_DOT 0
-#endif
 
 namespace wisp::kernels {
 
 #if WISP_HAVE_BF16_DOT
 
-// Only the functions below use the instructions; the rest of the library is
-// built for baseline x86-64 and calls them after the CPU check.
-#define WISP_BF16_TARGET \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
-
-// GCC 12's unpack intrinsics pass _mm512_undefined_ps() as the unused merge
-// source, which -W(maybe-)uninitialized reports wherever they are inlined.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+WISP_BF16_WARNINGS_OFF
 
 namespace {
 
-// The dot-product GEMM's tile (gemm_dot-inl.h), on bf16 pairs: 4 rows of x
-// by 6 rows of w, 24 accumulators, 10 loads per 24 instructions. Each lane
+// For fewer than kBf16BroadcastMinRows rows (GemmBf16Broadcast takes
+// more): the dot-product GEMM's tile (gemm_dot-inl.h), on bf16 pairs: 4 rows of
+// x by 6 rows of w, 24 accumulators, 10 loads per 24 instructions. Each lane
 // sums its pairs along k; the lanes are added up once per depth block.
 constexpr size_t kRows = 4;
 constexpr size_t kCols = 6;
@@ -49,16 +33,7 @@ WISP_BF16_TARGET void RoundRowsToBf16(const float* x, size_t rows, size_t k,
     const float* src = x + r * k;
     uint16_t* dst = out + r * ldx;
     for (size_t i = 0; i < ldx; i += kStep) {
-      const size_t left = i < k ? k - i : 0;
-      const __mmask16 lo_mask =
-          left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1);
-      const __mmask16 hi_mask =
-          left >= 32
-              ? 0xffff
-              : static_cast<__mmask16>(left > 16 ? (1u << (left - 16)) - 1 : 0);
-      const __m512 lo = _mm512_maskz_loadu_ps(lo_mask, src + i);
-      const __m512 hi = _mm512_maskz_loadu_ps(hi_mask, src + i + 16);
-      _mm512_storeu_si512(dst + i, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+      _mm512_storeu_si512(dst + i, RoundToBf16x32(src + i, i < k ? k - i : 0));
     }
   }
 }
@@ -195,6 +170,10 @@ void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
     }
     return;
   }
+  if (m >= kBf16BroadcastMinRows) {
+    GemmBf16Broadcast(x, w, bias, y, m, k, n, pool);
+    return;
+  }
   const size_t ldx = DivCeil(k, kStep) * kStep;
   // Two bf16 per float of scratch; ldx is even, so m * ldx is too.
   auto* rounded = reinterpret_cast<uint16_t*>(
@@ -221,9 +200,7 @@ void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
   });
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+WISP_BF16_WARNINGS_ON
 
 #else  // !WISP_HAVE_BF16_DOT
 

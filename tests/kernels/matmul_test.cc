@@ -290,13 +290,17 @@ std::vector<float> RoundedToBf16(std::vector<float> x) {
   return x;
 }
 
-// Rows around the 4-row tile and the 128-row block, columns around the
-// 6-column tile, depths around the 32-value vector and the 1536-value block.
+// Up to 15 rows (the dot-product tile): rows around its 4-row tile, columns
+// around its 6-column tile, depths around the 32-value vector and the
+// 1536-value block. From 16 rows (the broadcast form): panels of 32 and 16
+// rows, 128-row blocks, 12-column tiles, and odd k (the last pair half
+// empty) in the first and in a later depth block.
 const std::vector<Shape>& Bf16DotShapes() {
   static const std::vector<Shape> shapes = {
-      {2, 1, 1},      {2, 31, 7},     {3, 33, 13},    {5, 256, 6},
-      {4, 257, 300},  {7, 1537, 11},  {129, 300, 70}, {130, 3072, 13},
-      {300, 517, 65}, {64, 768, 200},
+      {2, 1, 1},      {2, 31, 7},      {3, 33, 13},    {5, 256, 6},
+      {4, 257, 300},  {7, 1537, 11},   {129, 300, 70}, {130, 3072, 13},
+      {300, 517, 65}, {64, 768, 200},  {16, 1, 5},     {17, 33, 12},
+      {48, 1537, 25}, {100, 1000, 70},
   };
   return shapes;
 }
@@ -347,9 +351,38 @@ TEST_F(GemmBf16DotTest, RoundsXToNearestEven) {
                                 -(1 + ulp / 2 - ulp / 4096)};  // below the tie
   const std::vector<float> want = {1, 1 + 2 * ulp, 1 + ulp, -1};
   const uint16_t one = F32ToBf16(1.0f);
-  std::vector<float> y(x.size());
-  GemmBf16Dot(x.data(), &one, nullptr, y.data(), x.size(), 1, 1, nullptr);
-  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], want[i]) << i;
+  // 4 rows run the dot-product tile, 20 the broadcast form.
+  for (size_t copies : {1, 5}) {
+    std::vector<float> xs;
+    for (size_t c = 0; c < copies; ++c) xs.insert(xs.end(), x.begin(), x.end());
+    std::vector<float> y(xs.size());
+    GemmBf16Dot(xs.data(), &one, nullptr, y.data(), xs.size(), 1, 1, nullptr);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      EXPECT_EQ(y[i], want[i % want.size()]) << i;
+    }
+  }
+}
+
+// With an odd k the last pair of a row has one value: the next row's first
+// weight (here infinite) must not enter as a product with x's zero padding
+// (0 * inf = NaN), nor may the last row read past the end of w.
+TEST_F(GemmBf16DotTest, OddDepthStaysInsideEachRow) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<uint16_t> w = {
+      F32ToBf16(1),    F32ToBf16(2), F32ToBf16(3),   // row 0: finite
+      F32ToBf16(inf),  F32ToBf16(1), F32ToBf16(1),   // row 1: +inf
+      F32ToBf16(-inf), F32ToBf16(2), F32ToBf16(2)};  // row 2: -inf
+  for (size_t m : {2, 16, 40}) {
+    std::vector<float> x(m * 3);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = 1.0f + (i % 3);
+    std::vector<float> y(m * 3);
+    GemmBf16Dot(x.data(), w.data(), nullptr, y.data(), m, 3, 3, nullptr);
+    for (size_t r = 0; r < m; ++r) {
+      EXPECT_EQ(y[r * 3 + 0], 14.0f) << "m=" << m << " row " << r;
+      EXPECT_EQ(y[r * 3 + 1], inf) << "m=" << m << " row " << r;
+      EXPECT_EQ(y[r * 3 + 2], -inf) << "m=" << m << " row " << r;
+    }
+  }
 }
 
 // The instructions' rule, as the header documents: denormal x, denormal
@@ -357,13 +390,18 @@ TEST_F(GemmBf16DotTest, RoundsXToNearestEven) {
 TEST_F(GemmBf16DotTest, DenormalsCountAsZero) {
   const std::vector<float> x = {1e-39f, 1e-20f, 1.0f};
   const std::vector<uint16_t> w = {F32ToBf16(1.0f), F32ToBf16(1e-20f), 0x0040};
-  std::vector<float> y(x.size() * w.size());
-  GemmBf16Dot(x.data(), w.data(), nullptr, y.data(), x.size(), 1, w.size(),
-              nullptr);
-  EXPECT_EQ(y[0 * 3 + 0], 0.0f);  // denormal x
-  EXPECT_EQ(y[1 * 3 + 1], 0.0f);  // 1e-20 * 1e-20 = 1e-40
-  EXPECT_EQ(y[2 * 3 + 2], 0.0f);  // denormal weight
-  EXPECT_EQ(y[2 * 3 + 0], 1.0f);  // and a normal product is not lost
+  // 3 rows run the dot-product tile, 18 the broadcast form.
+  for (size_t copies : {1, 6}) {
+    std::vector<float> xs;
+    for (size_t c = 0; c < copies; ++c) xs.insert(xs.end(), x.begin(), x.end());
+    std::vector<float> y(xs.size() * w.size());
+    GemmBf16Dot(xs.data(), w.data(), nullptr, y.data(), xs.size(), 1, w.size(),
+                nullptr);
+    EXPECT_EQ(y[0 * 3 + 0], 0.0f);  // denormal x
+    EXPECT_EQ(y[1 * 3 + 1], 0.0f);  // 1e-20 * 1e-20 = 1e-40
+    EXPECT_EQ(y[2 * 3 + 2], 0.0f);  // denormal weight
+    EXPECT_EQ(y[2 * 3 + 0], 1.0f);  // and a normal product is not lost
+  }
 }
 
 TEST_F(GemmBf16DotTest, EmptyProductsWriteTheBias) {
