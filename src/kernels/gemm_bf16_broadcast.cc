@@ -244,19 +244,11 @@ WISP_BF16_TARGET void Columns(const float* x, const uint16_t* w,
 void GemmBf16Broadcast(const float* x, const uint16_t* w, const float* bias,
                        float* y, size_t m, size_t k, size_t n,
                        ThreadPool* pool) {
-  const size_t tiles = DivCeil(n, kTileCols);
-  size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (m * n * k < kGemmParallelMinWork) threads = 1;
-  if (threads > tiles) threads = tiles;
-  if (threads == 1) {
-    Columns(x, w, bias, y, m, k, n, 0, n);
-    return;
-  }
   // Each thread packs all of x for itself, as the f32 broadcast-w GEMM.
-  pool->Run(threads, [&](size_t t, size_t /*thread*/) {
-    Columns(x, w, bias, y, m, k, n, Min(n, t * tiles / threads * kTileCols),
-            Min(n, (t + 1) * tiles / threads * kTileCols));
-  });
+  SplitColumnTiles(m, k, n, kTileCols, pool,
+                   [&](size_t col_begin, size_t col_end) {
+                     Columns(x, w, bias, y, m, k, n, col_begin, col_end);
+                   });
 }
 
 WISP_BF16_WARNINGS_ON

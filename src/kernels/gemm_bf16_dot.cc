@@ -20,9 +20,8 @@ constexpr size_t kRows = 4;
 constexpr size_t kCols = 6;
 // bf16 values per vector (and per x row padding).
 constexpr size_t kStep = 32;
-// A block of x (kRowBlock rows x kDepthBlock bf16, 384 KiB) stays in L2
-// while the column tiles of w pass over it.
-constexpr size_t kRowBlock = 128;
+// Depth per block: the lanes are summed once per block. x, at most
+// kBf16BroadcastMinRows - 1 rows, needs no blocking to stay in cache.
 constexpr size_t kDepthBlock = 1536;
 
 // out[r * ldx + i] = bf16(x[r * k + i]) for i < k, zero up to ldx (a
@@ -126,23 +125,18 @@ WISP_BF16_TARGET void DotTile(const uint16_t* x, size_t ldx, size_t rows,
   }
 }
 
-// Columns [col_begin, col_end) of y from the rounded x. Row blocks, depth
-// blocks and tiles start at fixed places, so the column split changes no
-// sum.
+// Columns [col_begin, col_end) of y from the rounded x. Depth blocks and
+// tiles start at fixed places, so the column split changes no sum.
 WISP_BF16_TARGET void Columns(const uint16_t* x, size_t ldx, const uint16_t* w,
                               const float* bias, float* y, size_t m, size_t k,
                               size_t n, size_t col_begin, size_t col_end) {
-  for (size_t row0 = 0; row0 < m; row0 += kRowBlock) {
-    const size_t row_end = Min(m, row0 + kRowBlock);
-    for (size_t p0 = 0; p0 < k; p0 += kDepthBlock) {
-      const size_t depth = Min(kDepthBlock, k - p0);
-      for (size_t j = col_begin; j < col_end; j += kCols) {
-        for (size_t i = row0; i < row_end; i += kRows) {
-          DotTile(x + i * ldx + p0, ldx, Min(kRows, row_end - i),
-                  w + j * k + p0, k, Min(kCols, col_end - j), depth,
-                  bias != nullptr ? bias + j : nullptr, p0 > 0, y + i * n + j,
-                  n);
-        }
+  for (size_t p0 = 0; p0 < k; p0 += kDepthBlock) {
+    const size_t depth = Min(kDepthBlock, k - p0);
+    for (size_t j = col_begin; j < col_end; j += kCols) {
+      for (size_t i = 0; i < m; i += kRows) {
+        DotTile(x + i * ldx + p0, ldx, Min(kRows, m - i), w + j * k + p0, k,
+                Min(kCols, col_end - j), depth,
+                bias != nullptr ? bias + j : nullptr, p0 > 0, y + i * n + j, n);
       }
     }
   }
@@ -178,25 +172,10 @@ void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
   // Two bf16 per float of scratch; ldx is even, so m * ldx is too.
   auto* rounded = reinterpret_cast<uint16_t*>(
       ThreadScratch(ScratchSlot::kPackedX, m * ldx / 2));
-  const auto round_rows = [&](size_t begin, size_t end, size_t /*thread*/) {
-    RoundRowsToBf16(x + begin * k, end - begin, k, ldx, rounded + begin * ldx);
-  };
-  const size_t tiles = DivCeil(n, kCols);
-  size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (m * n * k < kGemmParallelMinWork) threads = 1;
-  if (threads > tiles) threads = tiles;
-  if (threads == 1) {
-    round_rows(0, m, 0);
-    Columns(rounded, ldx, w, bias, y, m, k, n, 0, n);
-    return;
-  }
-  // Every thread reads all of the rounded x, so it is ready before any
-  // product starts; rounding on one thread was 3 % of a 128-token prefill.
-  pool->ParallelFor(m, 1, round_rows);
-  pool->Run(threads, [&](size_t t, size_t /*thread*/) {
-    Columns(rounded, ldx, w, bias, y, m, k, n,
-            Min(n, t * tiles / threads * kCols),
-            Min(n, (t + 1) * tiles / threads * kCols));
+  // A few rows: rounding them takes less than a fork of the pool.
+  RoundRowsToBf16(x, m, k, ldx, rounded);
+  SplitColumnTiles(m, k, n, kCols, pool, [&](size_t col_begin, size_t col_end) {
+    Columns(rounded, ldx, w, bias, y, m, k, n, col_begin, col_end);
   });
 }
 

@@ -51,11 +51,10 @@ constexpr size_t kBroadcastDepthBlock = 768;
 // most lanes of the x vectors would be padding, and the dot-product GEMM
 // (gemm_dot-inl.h) is faster. AVX-512 only, like the dot-product GEMM: the
 // tile needs 27 vector registers; other targets run the packed GEMM.
+constexpr size_t kBroadcastMinRows = kDotMaxRows + 1;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-constexpr size_t kBroadcastMinRows = 16;
 constexpr size_t kBroadcastRowBlock = 128;
 #else
-constexpr size_t kBroadcastMinRows = 1;
 constexpr size_t kBroadcastRowBlock = 0;
 #endif
 // The w tile's steps between two prefetch requests for the next tile
@@ -194,7 +193,6 @@ HWY_INLINE void BroadcastWTile(DF d, const float* HWY_RESTRICT x_panel,
   }
   const float* addend = accumulate ? y : bias;
   const size_t addend_stride = accumulate ? ldy : 0;
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
   // Each group of 16 rows: transposed in registers, then one masked store
   // per row of y (through memory the tile had cost 4-7 % of the product).
   // Vectors 12 to 15 only fill the square; their lanes are never stored.
@@ -219,37 +217,6 @@ HWY_INLINE void BroadcastWTile(DF d, const float* HWY_RESTRICT x_panel,
       hn::BlendedStore(sum, mask, d, y + row * ldy);
     }
   }
-#else
-  // The tile goes through memory column by column (kVectors * N rows each)
-  // and is read back along rows of y.
-  HWY_ALIGN float columns[kBroadcastCols * 2 * hn::MaxLanes(d)];
-  const size_t column_rows = kVectors * N;
-#define WISP_BROADCAST_STORE(c)                            \
-  hn::Store(a##c##_0, d, columns + c * column_rows);       \
-  if constexpr (kVectors == 2) {                           \
-    hn::Store(a##c##_1, d, columns + c * column_rows + N); \
-  }
-  WISP_BROADCAST_STORE(0)
-  WISP_BROADCAST_STORE(1)
-  WISP_BROADCAST_STORE(2)
-  WISP_BROADCAST_STORE(3)
-  WISP_BROADCAST_STORE(4)
-  WISP_BROADCAST_STORE(5)
-  WISP_BROADCAST_STORE(6)
-  WISP_BROADCAST_STORE(7)
-  WISP_BROADCAST_STORE(8)
-  WISP_BROADCAST_STORE(9)
-  WISP_BROADCAST_STORE(10)
-  WISP_BROADCAST_STORE(11)
-#undef WISP_BROADCAST_STORE
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t c = 0; c < cols; ++c) {
-      const float sum = columns[c * column_rows + r];
-      y[r * ldy + c] =
-          addend != nullptr ? sum + addend[r * addend_stride + c] : sum;
-    }
-  }
-#endif
 }
 
 // Columns [col_begin, col_end) of y = x w^T (+ bias) from x packed by

@@ -1,4 +1,4 @@
-// The GEMM for short prompts (2 to kBroadcastMinRows - 1 rows of x), per
+// The GEMM for short prompts (2 to kDotMaxRows rows of x), per
 // Highway target: y = x w^T in dot-product form. Included from matmul.cc
 // once per target; longer prompts run the broadcast-w GEMM
 // (gemm_broadcast_w-inl.h), which also borrows this file's w tile copy.
@@ -36,17 +36,16 @@ namespace hn = hwy::HWY_NAMESPACE;
 // rows of x stream past them from L2.
 constexpr size_t kDotRows = 4;
 constexpr size_t kDotCols = 6;
-// Depth per block: the lanes are summed once per block, and a block of x
-// (kDotMaxRows x 768 floats, 384 KiB) stays in L2 while every w tile of the
-// block passes over it.
+// Depth per block: the lanes are summed once per block.
 constexpr size_t kDotDepthBlock = 768;
-// Products with at most this many rows may run here (from 16 rows on the
-// broadcast-w GEMM takes over). The tile needs 30 vector registers: targets
-// with 16 (AVX2, SSE4) would spill accumulators, so they always run the
-// packed GEMM. So do the other architectures (AArch64 has the registers)
-// until the switch has been measured there.
+// Products with 2 to kDotMaxRows rows run here; from one more row on, the
+// broadcast-w GEMM (gemm_broadcast_w-inl.h), whose vectors of 16 rows are
+// then no longer mostly padding, is faster. The tile needs 30 vector
+// registers: targets with 16 (AVX2, SSE4) would spill accumulators, so they
+// always run the packed GEMM. So do the other architectures (AArch64 has
+// the registers) until the switch has been measured there.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-constexpr size_t kDotMaxRows = 128;
+constexpr size_t kDotMaxRows = 15;
 #else
 constexpr size_t kDotMaxRows = 0;
 #endif

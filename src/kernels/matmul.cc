@@ -145,25 +145,6 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
   }
 }
 
-// Runs columns(col_begin, col_end) over [0, n) split evenly, in whole tiles
-// of tile_cols, over the threads of `pool`: the prompt GEMMs' threading.
-template <class Columns>
-void SplitColumnTiles(size_t m, size_t k, size_t n, size_t tile_cols,
-                      ThreadPool* pool, const Columns& columns) {
-  const size_t tiles = DivCeil(n, tile_cols);
-  size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (m * n * k < kGemmParallelMinWork) threads = 1;
-  if (threads > tiles) threads = tiles;
-  if (threads == 1) {
-    columns(0, n);
-    return;
-  }
-  pool->Run(threads, [&](size_t t, size_t /*thread*/) {
-    columns(Min(n, t * tiles / threads * tile_cols),
-            Min(n, (t + 1) * tiles / threads * tile_cols));
-  });
-}
-
 // y = x w^T for m >= kBroadcastMinRows, k >= kDotMinDepth
 // (gemm_broadcast_w-inl.h), in blocks of kBroadcastRowBlock rows. Every
 // thread takes a share of the columns and packs each block of x into its
@@ -172,23 +153,26 @@ void SplitColumnTiles(size_t m, size_t k, size_t n, size_t tile_cols,
 template <class W>
 void GemmBroadcastW(const float* x, const W* w, const float* bias, float* y,
                     size_t m, size_t k, size_t n, ThreadPool* pool) {
-  SplitColumnTiles(
-      m, k, n, kBroadcastCols, pool, [&](size_t col_begin, size_t col_end) {
-        const DF d;
-        float* packed_x = ThreadScratch(
-            ScratchSlot::kPackedX,
-            BroadcastPackedXSize(d, Min(m, kBroadcastRowBlock), k));
-        for (size_t row0 = 0; row0 < m; row0 += kBroadcastRowBlock) {
-          const size_t rows = Min(kBroadcastRowBlock, m - row0);
-          PackBroadcastX(d, x + row0 * k, rows, k, packed_x);
-          GemmBroadcastWColumns(d, packed_x, w, bias, y + row0 * n, rows, k, n,
-                                col_begin, col_end);
-        }
-      });
+  // The kernel exists for AVX-512 targets only: on the others MatMulAny
+  // never calls this, and the branch keeps the kernel uninstantiated.
+  if constexpr (kBroadcastRowBlock > 0) {
+    SplitColumnTiles(
+        m, k, n, kBroadcastCols, pool, [&](size_t col_begin, size_t col_end) {
+          const DF d;
+          float* packed_x = ThreadScratch(
+              ScratchSlot::kPackedX,
+              BroadcastPackedXSize(d, Min(m, kBroadcastRowBlock), k));
+          for (size_t row0 = 0; row0 < m; row0 += kBroadcastRowBlock) {
+            const size_t rows = Min(kBroadcastRowBlock, m - row0);
+            PackBroadcastX(d, x + row0 * k, rows, k, packed_x);
+            GemmBroadcastWColumns(d, packed_x, w, bias, y + row0 * n, rows, k,
+                                  n, col_begin, col_end);
+          }
+        });
+  }
 }
 
-// y = x w^T for 2 <= m < kBroadcastMinRows (and m <= kDotMaxRows), k >=
-// kDotMinDepth (gemm_dot-inl.h).
+// y = x w^T for 2 <= m <= kDotMaxRows, k >= kDotMinDepth (gemm_dot-inl.h).
 template <class W>
 void GemmDot(const float* x, const W* w, const float* bias, float* y, size_t m,
              size_t k, size_t n, ThreadPool* pool) {
