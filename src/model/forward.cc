@@ -92,6 +92,9 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
   // (queries, attention, output projection, MLP) only feeds the head, so it
   // runs for the wanted rows alone: a 7 % shorter 128-token GPT-2 prompt.
   const size_t first = all_logits ? 0 : n - 1;
+  // Pre-norm: whether xb already holds the attention norm of x, written by
+  // the previous layer together with its residual sum.
+  bool attention_normed = false;
   for (size_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
     const LayerWeightsBf16& lb = wb.layers[l];
@@ -106,8 +109,10 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
     // Pre-norm blocks attend over norm(x); post-norm blocks over x itself.
     const float* attn_in = x;
     if (!post_norm) {
-      ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, xb, nullptr,
-                nullptr, n, pool);
+      if (!attention_normed) {
+        ApplyNorm(c, lw.attention_norm, lw.attention_norm_bias, x, xb, nullptr,
+                  nullptr, n, pool);
+      }
       attn_in = xb;
     }
     Linear(attn_in + q0 * dim, lw.wq, lb.wq, lw.wq_bias, q, rows, dim, dim,
@@ -144,6 +149,13 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
                products);
     if (post_norm) {
       AddThenNorm(c, lw.ffn_norm, lw.ffn_norm_bias, xr, q, xr, rows, pool);
+    } else if (l + 1 < c.n_layers) {
+      // The residual sum and the next layer's attention norm in one pass
+      // on the pool (all n rows: only the last layer skips rows).
+      const LayerWeights& next = w.layers[l + 1];
+      AddThenNorm(c, next.attention_norm, next.attention_norm_bias, xr, q, xb,
+                  rows, pool);
+      attention_normed = true;
     } else {
       kernels::AddInPlace(xr, q, rows * dim);
     }
