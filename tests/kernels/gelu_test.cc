@@ -27,9 +27,11 @@ constexpr double kFloatEps = std::numeric_limits<float>::epsilon();
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kCubic = 0.044715;
 
-// Absolute error allowed in the float tanh(inner): Highway's Tanh is within
-// 4 ulp (<= 4.8e-7 near 1), and the three roundings of the inner argument move
-// tanh by at most 3 eps * max(u sech^2 u) ~ 1.6e-7.
+// Absolute error allowed in tanh(inner) = 2 s - 1 as the kernel computes it
+// (in the sigmoid form, s = 1 / (1 + exp(-2 inner))): the exp (1 ulp) and
+// two roundings keep s within 3 eps relative (< 4e-7 absolute for 2 s), and
+// the three roundings of the inner argument move tanh by at most
+// 3 eps * max(u sech^2 u) ~ 1.6e-7. The float tanhf loop meets it too.
 constexpr double kTanhAbsError = 7e-7;
 
 double GeluTanhRef(double x) {
@@ -127,6 +129,28 @@ TEST_P(GeluTest, TanhBackwardMatchesDoubleReference) {
       ASSERT_NEAR(dy[i] * GeluTanhGradScalar(x[i]), want, tol)
           << "scalar x=" << x[i];
     }
+  }
+}
+
+// For negative x, x/2 (1 + tanh) cancels, and the tanh form's float result
+// (the kernel's until it took the sigmoid form) was off by up to 167 %
+// (x = -5.1). x sigmoid(2u) keeps relative accuracy: the exp of a rounded
+// argument 2u is off by |2u| times the argument's rounding (3 eps), plus a
+// few roundings. Checked against the same form in double, which does not
+// cancel either (1 + tanh does, even in double, below x = -7).
+TEST_P(GeluTest, TanhKeepsRelativeAccuracyForNegativeInputs) {
+  std::vector<float> x;
+  for (double v = -9.5; v <= 9.5; v += 1.0 / 1024) x.push_back(float(v));
+  std::vector<float> y(x.size());
+  Gelu(GeluKind::kTanh, x.data(), y.data(), x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    const double two_u = 2 * kSqrt2OverPi * (v + kCubic * v * v * v);
+    const double want = v / (1 + std::exp(-two_u));
+    if (want == 0) continue;  // x = 0
+    ASSERT_LE(std::fabs(y[i] - want),
+              (3 * std::fabs(two_u) + 6) * kFloatEps * std::fabs(want))
+        << "x=" << x[i] << " want " << want;
   }
 }
 
