@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "src/core/thread_pool.h"
+#include "src/kernels/gemm_sizes.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define WISP_HAVE_BF16_DOT 1
@@ -61,9 +62,8 @@ inline constexpr size_t kBf16BroadcastMinRows = 16;
 // GemmBf16Dot's contract (gemm_bf16_dot.h) for m >= kBf16BroadcastMinRows,
 // k >= 1: x is rounded to bf16 pairs and packed, w is read in place and
 // broadcast a pair at a time (see gemm_bf16_broadcast.cc).
-void GemmBf16Broadcast(const float* x, const uint16_t* w, const float* bias,
-                       float* y, size_t m, size_t k, size_t n,
-                       ThreadPool* pool);
+void GemmBf16Broadcast(const float* x, const SharedXProduct<uint16_t>* products,
+                       size_t count, size_t m, size_t k, ThreadPool* pool);
 
 }  // namespace wisp::kernels
 

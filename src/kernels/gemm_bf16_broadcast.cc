@@ -192,12 +192,49 @@ WISP_BF16_TARGET void BroadcastTile(const uint32_t* panel, const uint16_t* w,
   }
 }
 
-// Columns [col_begin, col_end) of y for rows [0, m), packing each block of
-// x into this thread's scratch. Row blocks, depth blocks and tiles start at
-// fixed places, so the column split changes no sum.
-WISP_BF16_TARGET void Columns(const float* x, const uint16_t* w,
-                              const float* bias, float* y, size_t m, size_t k,
-                              size_t n, size_t col_begin, size_t col_end) {
+// Columns [col_begin, col_end) of y = x w^T (+ bias) for the rows of one
+// block of x, packed in panels of kPanelRows rows by PackPairPanel. Depth
+// blocks and tiles start at fixed places, so the column split changes no
+// sum.
+WISP_BF16_TARGET void BlockColumns(const uint32_t* packed, size_t block_rows,
+                                   const uint16_t* w, const float* bias,
+                                   float* y, size_t k, size_t n,
+                                   size_t col_begin, size_t col_end) {
+  const size_t pairs = DivCeil(k, 2);
+  const size_t panels = DivCeil(block_rows, kPanelRows);
+  for (size_t q0 = 0; q0 < pairs; q0 += kDepthPairs) {
+    const size_t q_end = Min(pairs, q0 + kDepthPairs);
+    for (size_t j = col_begin; j < col_end; j += kTileCols) {
+      const size_t cols = Min(kTileCols, col_end - j);
+      const size_t next_j = j + kTileCols;
+      const uint16_t* next_w = next_j < col_end ? w + next_j * k : nullptr;
+      const size_t next_cols =
+          next_j < col_end ? Min(kTileCols, col_end - next_j) : 0;
+      for (size_t ip = 0; ip < panels; ++ip) {
+        const size_t rows = Min(kPanelRows, block_rows - ip * kPanelRows);
+        const uint32_t* panel = packed + ip * kPanelRows * pairs;
+        float* y_tile = y + ip * kPanelRows * n + j;
+        const float* b = bias != nullptr ? bias + j : nullptr;
+        // The next tile's lines are requested during the first panel.
+        const uint16_t* prefetch = ip == 0 ? next_w : nullptr;
+        if (rows <= 16) {
+          BroadcastTile<1>(panel, w + j * k, k, q0, q_end, rows, cols, b,
+                           q0 > 0, y_tile, n, prefetch, next_cols);
+        } else {
+          BroadcastTile<2>(panel, w + j * k, k, q0, q_end, rows, cols, b,
+                           q0 > 0, y_tile, n, prefetch, next_cols);
+        }
+      }
+    }
+  }
+}
+
+// One thread's pieces of the products for rows [0, m): each block of x is
+// packed into this thread's scratch once for all of them.
+WISP_BF16_TARGET void Ranges(const float* x,
+                             const SharedXProduct<uint16_t>* products,
+                             const ColumnRange* ranges, size_t num, size_t m,
+                             size_t k) {
   const size_t pairs = DivCeil(k, 2);
   const size_t panels_per_block = DivCeil(Min(m, kRowBlock), kPanelRows);
   // Two bf16 (one pair) per float of scratch.
@@ -211,43 +248,22 @@ WISP_BF16_TARGET void Columns(const float* x, const uint16_t* w,
                     Min(kPanelRows, block_rows - ip * kPanelRows), pairs,
                     packed + ip * kPanelRows * pairs);
     }
-    for (size_t q0 = 0; q0 < pairs; q0 += kDepthPairs) {
-      const size_t q_end = Min(pairs, q0 + kDepthPairs);
-      for (size_t j = col_begin; j < col_end; j += kTileCols) {
-        const size_t cols = Min(kTileCols, col_end - j);
-        const size_t next_j = j + kTileCols;
-        const uint16_t* next_w = next_j < col_end ? w + next_j * k : nullptr;
-        const size_t next_cols =
-            next_j < col_end ? Min(kTileCols, col_end - next_j) : 0;
-        for (size_t ip = 0; ip < panels; ++ip) {
-          const size_t rows = Min(kPanelRows, block_rows - ip * kPanelRows);
-          const uint32_t* panel = packed + ip * kPanelRows * pairs;
-          float* y_tile = y + (row0 + ip * kPanelRows) * n + j;
-          const float* b = bias != nullptr ? bias + j : nullptr;
-          // The next tile's lines are requested during the first panel.
-          const uint16_t* prefetch = ip == 0 ? next_w : nullptr;
-          if (rows <= 16) {
-            BroadcastTile<1>(panel, w + j * k, k, q0, q_end, rows, cols, b,
-                             q0 > 0, y_tile, n, prefetch, next_cols);
-          } else {
-            BroadcastTile<2>(panel, w + j * k, k, q0, q_end, rows, cols, b,
-                             q0 > 0, y_tile, n, prefetch, next_cols);
-          }
-        }
-      }
+    for (size_t r = 0; r < num; ++r) {
+      const SharedXProduct<uint16_t>& p = products[ranges[r].index];
+      BlockColumns(packed, block_rows, p.w, p.bias, p.y + row0 * p.n, k, p.n,
+                   ranges[r].col_begin, ranges[r].col_end);
     }
   }
 }
 
 }  // namespace
 
-void GemmBf16Broadcast(const float* x, const uint16_t* w, const float* bias,
-                       float* y, size_t m, size_t k, size_t n,
-                       ThreadPool* pool) {
+void GemmBf16Broadcast(const float* x, const SharedXProduct<uint16_t>* products,
+                       size_t count, size_t m, size_t k, ThreadPool* pool) {
   // Each thread packs all of x for itself, as the f32 broadcast-w GEMM.
-  SplitColumnTiles(m, k, n, kTileCols, pool,
-                   [&](size_t col_begin, size_t col_end) {
-                     Columns(x, w, bias, y, m, k, n, col_begin, col_end);
+  SplitColumnTiles(m, k, products, count, kTileCols, pool,
+                   [&](const ColumnRange* ranges, size_t num) {
+                     if (num > 0) Ranges(x, products, ranges, num, m, k);
                    });
 }
 
@@ -255,8 +271,8 @@ WISP_BF16_WARNINGS_ON
 
 #else  // !WISP_HAVE_BF16_DOT
 
-void GemmBf16Broadcast(const float*, const uint16_t*, const float*, float*,
-                       size_t, size_t, size_t, ThreadPool*) {}
+void GemmBf16Broadcast(const float*, const SharedXProduct<uint16_t>*, size_t,
+                       size_t, size_t, ThreadPool*) {}
 
 #endif  // WISP_HAVE_BF16_DOT
 

@@ -157,15 +157,19 @@ bool CpuHasBf16DotProduct() {
 
 void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
                  size_t m, size_t k, size_t n, ThreadPool* pool) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {  // An empty sum: the tiles would never write y.
-    for (size_t i = 0; i < m; ++i) {
-      for (size_t j = 0; j < n; ++j) y[i * n + j] = bias ? bias[j] : 0.0f;
-    }
+  const SharedXProduct<uint16_t> product{w, bias, y, n};
+  GemmBf16Dot(x, &product, 1, m, k, pool);
+}
+
+void GemmBf16Dot(const float* x, const SharedXProduct<uint16_t>* products,
+                 size_t count, size_t m, size_t k, ThreadPool* pool) {
+  if (m == 0 || TotalColumns(products, count) == 0) return;
+  if (k == 0) {
+    WriteEmptySums(products, count, m);
     return;
   }
   if (m >= kBf16BroadcastMinRows) {
-    GemmBf16Broadcast(x, w, bias, y, m, k, n, pool);
+    GemmBf16Broadcast(x, products, count, m, k, pool);
     return;
   }
   const size_t ldx = DivCeil(k, kStep) * kStep;
@@ -174,9 +178,15 @@ void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
       ThreadScratch(ScratchSlot::kPackedX, m * ldx / 2));
   // A few rows: rounding them takes less than a fork of the pool.
   RoundRowsToBf16(x, m, k, ldx, rounded);
-  SplitColumnTiles(m, k, n, kCols, pool, [&](size_t col_begin, size_t col_end) {
-    Columns(rounded, ldx, w, bias, y, m, k, n, col_begin, col_end);
-  });
+  SplitColumnTiles(m, k, products, count, kCols, pool,
+                   [&](const ColumnRange* ranges, size_t num) {
+                     for (size_t r = 0; r < num; ++r) {
+                       const SharedXProduct<uint16_t>& p =
+                           products[ranges[r].index];
+                       Columns(rounded, ldx, p.w, p.bias, p.y, m, k, p.n,
+                               ranges[r].col_begin, ranges[r].col_end);
+                     }
+                   });
 }
 
 WISP_BF16_WARNINGS_ON
@@ -187,6 +197,8 @@ bool CpuHasBf16DotProduct() { return false; }
 
 void GemmBf16Dot(const float*, const uint16_t*, const float*, float*, size_t,
                  size_t, size_t, ThreadPool*) {}
+void GemmBf16Dot(const float*, const SharedXProduct<uint16_t>*, size_t, size_t,
+                 size_t, ThreadPool*) {}
 
 #endif  // WISP_HAVE_BF16_DOT
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "src/core/thread_pool.h"
+#include "src/kernels/gemm_sizes.h"
 
 namespace wisp::kernels {
 
@@ -31,6 +32,11 @@ bool CpuHasBf16DotProduct();
 // CpuHasBf16DotProduct(); y must not alias x or w.
 void GemmBf16Dot(const float* x, const uint16_t* w, const float* bias, float* y,
                  size_t m, size_t k, size_t n, ThreadPool* pool);
+// The same for each of `count` (<= kMaxSharedProducts) products of one x,
+// whose columns are split over `pool` together; x is rounded (and, from
+// kBf16BroadcastMinRows rows, packed) once per thread for all of them.
+void GemmBf16Dot(const float* x, const SharedXProduct<uint16_t>* products,
+                 size_t count, size_t m, size_t k, ThreadPool* pool);
 
 }  // namespace wisp::kernels
 

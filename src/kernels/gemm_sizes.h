@@ -20,24 +20,90 @@ constexpr size_t kGemmParallelMinWork = size_t{1} << 21;
 inline size_t DivCeil(size_t a, size_t b) { return (a + b - 1) / b; }
 inline size_t Min(size_t a, size_t b) { return a < b ? a : b; }
 
-// Runs columns(col_begin, col_end) over [0, n), split evenly in whole tiles
-// of tile_cols over the threads of `pool` (may be null), or on the caller's
-// thread alone for products under kGemmParallelMinWork: the threading of
-// the GEMMs that split only columns.
-template <class Columns>
-void SplitColumnTiles(size_t m, size_t k, size_t n, size_t tile_cols,
-                      ThreadPool* pool, const Columns& columns) {
-  const size_t tiles = DivCeil(n, tile_cols);
+// One of the products of the same x that a call computes together (the
+// query, key and value projections): y = x w^T (+ bias), n columns, w of
+// row stride k.
+template <class W>
+struct SharedXProduct {
+  const W* w;
+  const float* bias;
+  float* y;
+  size_t n;
+};
+
+// Columns of all the products together.
+template <class W>
+size_t TotalColumns(const SharedXProduct<W>* products, size_t count) {
+  size_t columns = 0;
+  for (size_t i = 0; i < count; ++i) columns += products[i].n;
+  return columns;
+}
+
+// y = bias (or 0) for m rows of each product: the products of k = 0, an
+// empty sum, which the blocked kernels would never write.
+template <class W>
+void WriteEmptySums(const SharedXProduct<W>* products, size_t count, size_t m) {
+  for (size_t p = 0; p < count; ++p) {
+    const SharedXProduct<W>& o = products[p];
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = 0; j < o.n; ++j) {
+        o.y[i * o.n + j] = o.bias ? o.bias[j] : 0.0f;
+      }
+    }
+  }
+}
+
+// At most this many products share x in one call: more run in batches.
+constexpr size_t kMaxSharedProducts = 4;
+
+// A thread's piece of a column split: columns [col_begin, col_end) of
+// product `index`.
+struct ColumnRange {
+  size_t index, col_begin, col_end;
+};
+
+// The threading of the GEMMs that split only columns: the columns of
+// `count` (<= kMaxSharedProducts) products of the same m x k x, taken
+// together in whole tiles of tile_cols, are split evenly over the threads
+// of `pool` (may be null), or all run on the caller's thread for products
+// under kGemmParallelMinWork multiply-adds in all. Calls ranges(r, num)
+// once per thread, with that thread's pieces in product order (num may be
+// 0 when there are no columns), so that a thread can pack x once for all
+// of its pieces.
+template <class W, class Ranges>
+void SplitColumnTiles(size_t m, size_t k, const SharedXProduct<W>* products,
+                      size_t count, size_t tile_cols, ThreadPool* pool,
+                      const Ranges& ranges) {
+  size_t tiles = 0;
+  for (size_t i = 0; i < count; ++i) {
+    tiles += DivCeil(products[i].n, tile_cols);
+  }
+  const auto run = [&](size_t tile_begin, size_t tile_end) {
+    ColumnRange r[kMaxSharedProducts];
+    size_t num = 0, first = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const size_t own = DivCeil(products[i].n, tile_cols);
+      const size_t begin = tile_begin > first ? tile_begin : first;
+      const size_t end = Min(tile_end, first + own);
+      if (begin < end) {
+        r[num++] = {i, (begin - first) * tile_cols,
+                    Min(products[i].n, (end - first) * tile_cols)};
+      }
+      first += own;
+    }
+    ranges(static_cast<const ColumnRange*>(r), num);
+  };
   size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (m * n * k < kGemmParallelMinWork) threads = 1;
+  if (m * TotalColumns(products, count) * k < kGemmParallelMinWork) {
+    threads = 1;
+  }
   if (threads > tiles) threads = tiles;
-  if (threads == 1) {
-    columns(0, n);
+  if (threads <= 1) {
+    run(0, tiles);
     return;
   }
   pool->Run(threads, [&](size_t t, size_t /*thread*/) {
-    columns(Min(n, t * tiles / threads * tile_cols),
-            Min(n, (t + 1) * tiles / threads * tile_cols));
+    run(t * tiles / threads, (t + 1) * tiles / threads);
   });
 }
 

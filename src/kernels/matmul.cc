@@ -5,7 +5,9 @@
 // and w broadcast from where it lies (from 16 rows on, prompts and training
 // alike: gemm_broadcast_w-inl.h) or in dot-product form (2 to 15 rows,
 // gemm_dot-inl.h); the rest (small models, targets without AVX-512) run a
-// packed, cache-blocked, register-tiled GEMM (gemm_tile-inl.h).
+// packed, cache-blocked, register-tiled GEMM (gemm_tile-inl.h). Every
+// path takes a few products of the same x at once (MatMulShared), split
+// over the pool together.
 //
 // Determinism: every output element is reduced over k in the same order no
 // matter how the work is split, because threads only ever divide rows and
@@ -50,10 +52,11 @@ constexpr size_t kMinRowPanelsPerThread = 8;
 
 // ---------------------------------------------------------------- GEMV
 
-// y = x w^T for one row x, over groups of 4 rows of w (f32 or bf16).
+// y = x w^T for one row x, over groups of 4 rows of w (f32 or bf16), for
+// each of the products: their rows of w are split over the pool together.
 template <class W>
-void Gemv(const float* x, const W* w, const float* bias, float* y, size_t k,
-          size_t n, ThreadPool* pool) {
+void Gemv(const float* x, const SharedXProduct<W>* products, size_t count,
+          size_t k, ThreadPool* pool) {
   const DF d;
   // The bf16 kernel reads x in its own order, prepared once per call.
   float* x_blocks = nullptr;
@@ -61,35 +64,48 @@ void Gemv(const float* x, const W* w, const float* bias, float* y, size_t k,
     x_blocks = ThreadScratch(ScratchSlot::kPackedX, k);
     DeinterleaveBlocks(d, x, k, x_blocks);
   }
-  // Rows [begin, end) as four contiguous quarters read side by side: group g
-  // takes row g of each quarter (see GemvRows). Each row's result depends
-  // only on its own accumulators, so the grouping (and the thread split)
-  // does not change any bit.
-  const auto rows = [&](size_t begin, size_t end, size_t /*thread*/) {
+  // Rows [begin, end) of a product as four contiguous quarters read side by
+  // side: group g takes row g of each quarter (see GemvRows). Each row's
+  // result depends only on its own accumulators, so the grouping (and the
+  // thread split) does not change any bit.
+  const auto rows = [&](const SharedXProduct<W>& p, size_t begin, size_t end) {
     const size_t quarter = DivCeil(end - begin, 4);
     for (size_t j = begin; j < begin + quarter; ++j) {
       const size_t count = DivCeil(end - j, quarter);
-      const float* b = bias ? bias + j : nullptr;
+      const float* b = p.bias ? p.bias + j : nullptr;
       if constexpr (std::is_same_v<W, float>) {
-        GemvRows(d, x, w + j * k, k, Min(4, count), quarter, b, y + j);
+        GemvRows(d, x, p.w + j * k, k, Min(4, count), quarter, b, p.y + j);
       } else {
-        GemvRowsBf16(d, x, x_blocks, w + j * k, k, Min(4, count), quarter, b,
-                     y + j);
+        GemvRowsBf16(d, x, x_blocks, p.w + j * k, k, Min(4, count), quarter, b,
+                     p.y + j);
       }
     }
   };
+  const size_t total = TotalColumns(products, count);
   // Reading w is the work: bf16 rows count half.
-  const size_t work = n * k * sizeof(W) / sizeof(float);
+  const size_t work = total * k * sizeof(W) / sizeof(float);
   if (pool == nullptr || pool->num_threads() == 1 ||
       work < kGemvParallelMinWork) {
-    rows(0, n, 0);
+    for (size_t i = 0; i < count; ++i) {
+      if (products[i].n > 0) rows(products[i], 0, products[i].n);
+    }
     return;
   }
-  // Chunks of whole 4-row groups, each worth at least a minimum of work.
+  // Chunks of whole 4-row groups, each worth at least a minimum of work,
+  // over the products' rows end to end.
   const size_t min_rows =
       (DivCeil(kGemvParallelMinWork / 4 * sizeof(float) / sizeof(W), k) + 3) &
       ~size_t{3};
-  pool->ParallelFor(n, min_rows, rows);
+  pool->ParallelFor(total, min_rows, [&](size_t begin, size_t end, size_t) {
+    size_t first = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const size_t n = products[i].n;
+      const size_t b = begin > first ? begin : first;
+      const size_t e = Min(end, first + n);
+      if (b < e) rows(products[i], b - first, e - first);
+      first += n;
+    }
+  });
 }
 
 // ---------------------------------------------------------------- GEMM
@@ -146,18 +162,21 @@ void GemmBlock(const float* packed_x, const W* w, const float* bias, float* y,
 }
 
 // y = x w^T for m >= kBroadcastMinRows, k >= kDotMinDepth
-// (gemm_broadcast_w-inl.h), in blocks of kBroadcastRowBlock rows. Every
-// thread takes a share of the columns and packs each block of x into its
-// own scratch: x is small next to the product and then sits in that core's
-// L2; one copy packed by both threads ran 1.04-1.08x slower on 2.
+// (gemm_broadcast_w-inl.h), for each of the products, in blocks of
+// kBroadcastRowBlock rows. Every thread takes a share of the products'
+// columns and packs each block of x into its own scratch, once for all its
+// pieces: x is small next to the product and then sits in that core's L2;
+// one copy packed by both threads ran 1.04-1.08x slower on 2.
 template <class W>
-void GemmBroadcastW(const float* x, const W* w, const float* bias, float* y,
-                    size_t m, size_t k, size_t n, ThreadPool* pool) {
+void GemmBroadcastW(const float* x, const SharedXProduct<W>* products,
+                    size_t count, size_t m, size_t k, ThreadPool* pool) {
   // The kernel exists for AVX-512 targets only: on the others MatMulAny
   // never calls this, and the branch keeps the kernel uninstantiated.
   if constexpr (kBroadcastRowBlock > 0) {
     SplitColumnTiles(
-        m, k, n, kBroadcastCols, pool, [&](size_t col_begin, size_t col_end) {
+        m, k, products, count, kBroadcastCols, pool,
+        [&](const ColumnRange* ranges, size_t num) {
+          if (num == 0) return;
           const DF d;
           float* packed_x = ThreadScratch(
               ScratchSlot::kPackedX,
@@ -165,21 +184,30 @@ void GemmBroadcastW(const float* x, const W* w, const float* bias, float* y,
           for (size_t row0 = 0; row0 < m; row0 += kBroadcastRowBlock) {
             const size_t rows = Min(kBroadcastRowBlock, m - row0);
             PackBroadcastX(d, x + row0 * k, rows, k, packed_x);
-            GemmBroadcastWColumns(d, packed_x, w, bias, y + row0 * n, rows, k,
-                                  n, col_begin, col_end);
+            for (size_t r = 0; r < num; ++r) {
+              const SharedXProduct<W>& p = products[ranges[r].index];
+              GemmBroadcastWColumns(d, packed_x, p.w, p.bias, p.y + row0 * p.n,
+                                    rows, k, p.n, ranges[r].col_begin,
+                                    ranges[r].col_end);
+            }
           }
         });
   }
 }
 
-// y = x w^T for 2 <= m <= kDotMaxRows, k >= kDotMinDepth (gemm_dot-inl.h).
+// y = x w^T for 2 <= m <= kDotMaxRows, k >= kDotMinDepth (gemm_dot-inl.h),
+// for each of the products.
 template <class W>
-void GemmDot(const float* x, const W* w, const float* bias, float* y, size_t m,
-             size_t k, size_t n, ThreadPool* pool) {
-  SplitColumnTiles(
-      m, k, n, kDotCols, pool, [&](size_t col_begin, size_t col_end) {
-        GemmDotColumns(DF(), x, w, bias, y, m, k, n, col_begin, col_end);
-      });
+void GemmDot(const float* x, const SharedXProduct<W>* products, size_t count,
+             size_t m, size_t k, ThreadPool* pool) {
+  SplitColumnTiles(m, k, products, count, kDotCols, pool,
+                   [&](const ColumnRange* ranges, size_t num) {
+                     for (size_t r = 0; r < num; ++r) {
+                       const SharedXProduct<W>& p = products[ranges[r].index];
+                       GemmDotColumns(DF(), x, p.w, p.bias, p.y, m, k, p.n,
+                                      ranges[r].col_begin, ranges[r].col_end);
+                     }
+                   });
 }
 
 template <class W>
@@ -227,36 +255,41 @@ void Gemm(const float* x, const W* w, const float* bias, float* y, size_t m,
   });
 }
 
+// The products (at most kMaxSharedProducts) of one x. Every path depends
+// on m and k alone, so each product takes the path it would take alone and
+// its bits are those of a call of its own.
 template <class W>
-void MatMulAny(const float* x, const W* w, const float* bias, float* y,
-               size_t m, size_t k, size_t n, ThreadPool* pool) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {  // An empty sum: the blocked GEMM would never write y.
-    for (size_t i = 0; i < m; ++i) {
-      for (size_t j = 0; j < n; ++j) y[i * n + j] = bias ? bias[j] : 0.0f;
-    }
+void MatMulAny(const float* x, const SharedXProduct<W>* products, size_t count,
+               size_t m, size_t k, ThreadPool* pool) {
+  if (m == 0 || TotalColumns(products, count) == 0) return;
+  if (k == 0) {
+    WriteEmptySums(products, count, m);
     return;
   }
   if (m == 1) {
-    Gemv(x, w, bias, y, k, n, pool);
+    Gemv(x, products, count, k, pool);
   } else if (kBroadcastRowBlock > 0 && m >= kBroadcastMinRows &&
              k >= kDotMinDepth) {
-    GemmBroadcastW(x, w, bias, y, m, k, n, pool);
+    GemmBroadcastW(x, products, count, m, k, pool);
   } else if (m <= kDotMaxRows && k >= kDotMinDepth) {
-    GemmDot(x, w, bias, y, m, k, n, pool);
+    GemmDot(x, products, count, m, k, pool);
   } else {
-    Gemm(x, w, bias, y, m, k, n, pool);
+    // The small models' products: x is packed per product.
+    for (size_t p = 0; p < count; ++p) {
+      const SharedXProduct<W>& o = products[p];
+      if (o.n > 0) Gemm(x, o.w, o.bias, o.y, m, k, o.n, pool);
+    }
   }
 }
 
-void MatMulImpl(const float* x, const float* w, const float* bias, float* y,
-                size_t m, size_t k, size_t n, ThreadPool* pool) {
-  MatMulAny(x, w, bias, y, m, k, n, pool);
+void MatMulImpl(const float* x, const SharedXProduct<float>* products,
+                size_t count, size_t m, size_t k, ThreadPool* pool) {
+  MatMulAny(x, products, count, m, k, pool);
 }
 
-void MatMulBf16Impl(const float* x, const uint16_t* w, const float* bias,
-                    float* y, size_t m, size_t k, size_t n, ThreadPool* pool) {
-  MatMulAny(x, w, bias, y, m, k, n, pool);
+void MatMulBf16Impl(const float* x, const SharedXProduct<uint16_t>* products,
+                    size_t count, size_t m, size_t k, ThreadPool* pool) {
+  MatMulAny(x, products, count, m, k, pool);
 }
 
 }  // namespace wisp::kernels::HWY_NAMESPACE
@@ -269,7 +302,8 @@ HWY_EXPORT(MatMulImpl);
 
 void MatMul(const float* x, const float* w, const float* bias, float* y,
             size_t m, size_t k, size_t n, ThreadPool* pool) {
-  HWY_DYNAMIC_DISPATCH(MatMulImpl)(x, w, bias, y, m, k, n, pool);
+  const SharedXProduct<float> product{w, bias, y, n};
+  HWY_DYNAMIC_DISPATCH(MatMulImpl)(x, &product, 1, m, k, pool);
 }
 
 HWY_EXPORT(MatMulBf16Impl);
@@ -301,15 +335,58 @@ bool Bf16DotProductsActive() {
          CpuHasBf16DotProduct();
 }
 
+namespace {
+
+// The bf16 products of one x (at most kMaxSharedProducts).
+void MatMulBf16Products(const float* x,
+                        const SharedXProduct<uint16_t>* products, size_t count,
+                        size_t m, size_t k, ThreadPool* pool,
+                        Bf16Products rule) {
+  if (rule == Bf16Products::kDotProductsAllowed && m > 1 &&
+      k >= kBf16DotMinDepth && Bf16DotProductsActive()) {
+    GemmBf16Dot(x, products, count, m, k, pool);
+    return;
+  }
+  HWY_DYNAMIC_DISPATCH(MatMulBf16Impl)(x, products, count, m, k, pool);
+}
+
+}  // namespace
+
 void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
                 size_t m, size_t k, size_t n, ThreadPool* pool,
                 Bf16Products products) {
-  if (products == Bf16Products::kDotProductsAllowed && m > 1 &&
-      k >= kBf16DotMinDepth && Bf16DotProductsActive()) {
-    GemmBf16Dot(x, w, bias, y, m, k, n, pool);
-    return;
+  const SharedXProduct<uint16_t> product{w, bias, y, n};
+  MatMulBf16Products(x, &product, 1, m, k, pool, products);
+}
+
+void MatMulShared(const float* x, size_t m, size_t k,
+                  const SharedProduct* products, size_t count, ThreadPool* pool,
+                  Bf16Products bf16_products) {
+  // f32 and bf16 products run as two batches (each in the paths they
+  // would take alone), of at most kMaxSharedProducts each.
+  SharedXProduct<float> f32[kMaxSharedProducts];
+  SharedXProduct<uint16_t> bf16[kMaxSharedProducts];
+  size_t num_f32 = 0, num_bf16 = 0;
+  const auto flush = [&] {
+    if (num_f32 > 0)
+      HWY_DYNAMIC_DISPATCH(MatMulImpl)(x, f32, num_f32, m, k, pool);
+    if (num_bf16 > 0) {
+      MatMulBf16Products(x, bf16, num_bf16, m, k, pool, bf16_products);
+    }
+    num_f32 = num_bf16 = 0;
+  };
+  for (size_t i = 0; i < count; ++i) {
+    const SharedProduct& p = products[i];
+    if (p.w != nullptr) {
+      f32[num_f32++] = {p.w, p.bias, p.y, p.n};
+    } else {
+      bf16[num_bf16++] = {p.w_bf16, p.bias, p.y, p.n};
+    }
+    if (num_f32 == kMaxSharedProducts || num_bf16 == kMaxSharedProducts) {
+      flush();
+    }
   }
-  HWY_DYNAMIC_DISPATCH(MatMulBf16Impl)(x, w, bias, y, m, k, n, pool);
+  flush();
 }
 
 }  // namespace wisp::kernels

@@ -44,6 +44,27 @@ void MatMulBf16(const float* x, const uint16_t* w, const float* bias, float* y,
                 size_t m, size_t k, size_t n, ThreadPool* pool,
                 Bf16Products products = Bf16Products::kDotProductsAllowed);
 
+// One product of MatMulShared: y = x w^T (+ bias) with n columns, w [n, k]
+// f32, or (when w is null) w_bf16 [n, k] bf16 bits.
+struct SharedProduct {
+  const float* w = nullptr;
+  const uint16_t* w_bf16 = nullptr;
+  const float* bias = nullptr;
+  float* y = nullptr;
+  size_t n = 0;
+};
+
+// Several products of the same x [m, k], such as a layer's query, key and
+// value projections, in one call: each y equals what MatMul (f32 w) or
+// MatMulBf16 (bf16 w, with `bf16_products`) would write, bit for bit, but
+// the products' columns are split over `pool` together, in one fork-join,
+// and where x is packed (prompts on AVX-512) each thread packs it once for
+// all of them. No y may alias x, a w or another y.
+void MatMulShared(
+    const float* x, size_t m, size_t k, const SharedProduct* products,
+    size_t count, ThreadPool* pool,
+    Bf16Products bf16_products = Bf16Products::kDotProductsAllowed);
+
 // Whether MatMulBf16 may use the bf16 dot-product instructions. Off, x is
 // never rounded: results equal MatMul on an f32 copy of w up to summation
 // order, whatever the CPU and whatever a caller passes as `products` (off

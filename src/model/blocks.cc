@@ -112,11 +112,13 @@ void MlpForward(const ModelConfig& c, const LayerWeights& lw, const float* x,
   const size_t dim = c.dim, h = c.hidden_dim;
   const LayerWeightsBf16 none;
   const LayerWeightsBf16& lb = bf16 != nullptr ? *bf16 : none;
-  Linear(x, lw.w1, lb.w1, lw.w1_bias, gate, rows, dim, h, pool, products);
   if (c.mlp == MlpKind::kSwiGLU) {
-    Linear(x, lw.w3, lb.w3, lw.w3_bias, up, rows, dim, h, pool, products);
+    const kernels::SharedProduct gate_up[] = {
+        {lw.w1, lb.w1, lw.w1_bias, gate, h}, {lw.w3, lb.w3, lw.w3_bias, up, h}};
+    kernels::MatMulShared(x, rows, dim, gate_up, 2, pool, products);
     kernels::SwiGLU(gate, up, hidden, rows * h);
   } else {
+    Linear(x, lw.w1, lb.w1, lw.w1_bias, gate, rows, dim, h, pool, products);
     // One vector pass (tanh or erf form), split over the pool: each value
     // is independent, so the split cannot change a result.
     const kernels::GeluKind kind = GeluKindOf(c);

@@ -115,12 +115,21 @@ void ForwardBlock(const Model& model, const KvCacheView& cache,
       }
       attn_in = xb;
     }
-    Linear(attn_in + q0 * dim, lw.wq, lb.wq, lw.wq_bias, q, rows, dim, dim,
-           pool, products);
-    Linear(attn_in, lw.wk, lb.wk, lw.wk_bias, k, n, dim, kv_dim, pool,
-           products);
-    Linear(attn_in, lw.wv, lb.wv, lw.wv_bias, v, n, dim, kv_dim, pool,
-           products);
+    if (q0 == 0) {
+      // One call: x packed once, one fork-join for the three.
+      const kernels::SharedProduct qkv[] = {
+          {lw.wq, lb.wq, lw.wq_bias, q, dim},
+          {lw.wk, lb.wk, lw.wk_bias, k, kv_dim},
+          {lw.wv, lb.wv, lw.wv_bias, v, kv_dim}};
+      kernels::MatMulShared(attn_in, n, dim, qkv, 3, pool, products);
+    } else {
+      Linear(attn_in + q0 * dim, lw.wq, lb.wq, lw.wq_bias, q, rows, dim, dim,
+             pool, products);
+      const kernels::SharedProduct kv[] = {
+          {lw.wk, lb.wk, lw.wk_bias, k, kv_dim},
+          {lw.wv, lb.wv, lw.wv_bias, v, kv_dim}};
+      kernels::MatMulShared(attn_in, n, dim, kv, 2, pool, products);
+    }
     if (c.positions == PositionKind::kRotary) {
       for (size_t i = 0; i < n; ++i) {
         const float* cos = model.rope_cos(start_pos + i);

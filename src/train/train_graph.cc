@@ -343,9 +343,10 @@ LossSum TrainGraph::Forward(const ModelWeights& w, const TrainBatch& batch,
     float* q = q_.data() + l * rows * D;
     float* k = k_.data() + l * rows * kv;
     float* v = v_.data() + l * rows * kv;
-    kernels::MatMul(attn_in, lw.wq, lw.wq_bias, q, rows, D, D, pool);
-    kernels::MatMul(attn_in, lw.wk, lw.wk_bias, k, rows, D, kv, pool);
-    kernels::MatMul(attn_in, lw.wv, lw.wv_bias, v, rows, D, kv, pool);
+    const kernels::SharedProduct qkv[] = {{lw.wq, nullptr, lw.wq_bias, q, D},
+                                          {lw.wk, nullptr, lw.wk_bias, k, kv},
+                                          {lw.wv, nullptr, lw.wv_bias, v, kv}};
+    kernels::MatMulShared(attn_in, rows, D, qkv, 3, pool);
     if (c.positions == PositionKind::kRotary) {
       Rope(q, rows, T, c.n_heads, false, pool);
       Rope(k, rows, T, c.n_kv_heads, false, pool);

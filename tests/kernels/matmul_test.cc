@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <tuple>
@@ -476,6 +477,70 @@ TEST_F(GemmBf16DotTest, MatMulBf16UsesItForPromptsWhenEnabled) {
   EXPECT_EQ(0, run(8, 256, false, false, Bf16Products::kExact));
   // The two paths really differ here, so the checks above can fail.
   EXPECT_NE(0, run(8, 256, false, true));
+}
+
+// MatMulShared: several products of one x, each checked bit for bit
+// against its own MatMul (even i: f32 w) or MatMulBf16 (odd i: bf16 w, by
+// `rule`) on the caller's thread. Six products (more than one batch of
+// kMaxSharedProducts), one without columns, some without bias; together
+// they pass the threading thresholds where some alone do not, so on
+// pools the column split differs from the one of a call of their own. The
+// row counts and depths take every path: GEMV, dot-product GEMM, broadcast
+// GEMM (AVX-512) with two row blocks, packed GEMM, k = 0.
+void ExpectSharedProductsEqualOwnCalls(Bf16Products rule) {
+  const size_t widths[] = {150, 13, 0, 97, 60, 31};
+  constexpr size_t kCount = std::size(widths);
+  ThreadPool pool2(2), pool3(3);
+  const std::vector<Shape> shapes = {{1, 4000, 0}, {5, 300, 0}, {40, 300, 0},
+                                     {40, 64, 0},  {3, 0, 0},   {130, 769, 0}};
+  for (const Shape& s : shapes) {
+    const std::vector<float> x = RandomFloats(s.m * s.k, 30);
+    std::vector<std::vector<float>> w32(kCount), bias(kCount), want(kCount);
+    std::vector<Bf16Weights> w16(kCount);
+    SharedProduct products[kCount];
+    for (size_t i = 0; i < kCount; ++i) {
+      const size_t n = widths[i];
+      bias[i] = RandomFloats(n, uint32_t(40 + i));
+      const float* b = i % 3 == 1 ? nullptr : bias[i].data();
+      want[i].resize(s.m * n);
+      if (i % 2 == 0) {
+        w32[i] = RandomFloats(n * s.k, uint32_t(50 + i));
+        MatMul(x.data(), w32[i].data(), b, want[i].data(), s.m, s.k, n,
+               nullptr);
+        products[i].w = w32[i].data();
+      } else {
+        w16[i] = RandomBf16(n * s.k, uint32_t(60 + i));
+        MatMulBf16(x.data(), w16[i].bits.data(), b, want[i].data(), s.m, s.k, n,
+                   nullptr, rule);
+        products[i].w_bf16 = w16[i].bits.data();
+      }
+      products[i].bias = b;
+      products[i].n = n;
+    }
+    for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &pool2,
+                             static_cast<ThreadPool*>(&pool3)}) {
+      std::vector<std::vector<float>> got(kCount);
+      for (size_t i = 0; i < kCount; ++i) {
+        got[i].assign(s.m * widths[i], std::nanf(""));
+        products[i].y = got[i].data();
+      }
+      MatMulShared(x.data(), s.m, s.k, products, kCount, pool, rule);
+      for (size_t i = 0; i < kCount; ++i) {
+        EXPECT_EQ(0, std::memcmp(got[i].data(), want[i].data(),
+                                 got[i].size() * sizeof(float)))
+            << "m=" << s.m << " k=" << s.k << " product " << i
+            << " threads=" << (pool ? pool->num_threads() : 1);
+      }
+    }
+  }
+}
+
+TEST_P(MatMulTest, SharedProductsEqualTheirOwnCalls) {
+  ExpectSharedProductsEqualOwnCalls(Bf16Products::kExact);
+}
+
+TEST_F(GemmBf16DotTest, SharedProductsEqualTheirOwnCalls) {
+  ExpectSharedProductsEqualOwnCalls(Bf16Products::kDotProductsAllowed);
 }
 
 }  // namespace
