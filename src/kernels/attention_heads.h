@@ -39,8 +39,9 @@ size_t AttentionHeadsScratchPerThread(size_t head_dim, size_t group);
 // out = softmax(scale q k^T) v for every query and head. The queries are cut
 // into blocks whose size depends only on the group (one lane chunk of
 // attention.h per block), so results are the same bits on any number of
-// threads; blocks are claimed dynamically, the longest (causally: the
-// latest) first, so that threads finish together. `scratch` holds
+// threads. Each thread takes a contiguous run of KV heads' blocks, of
+// equal work (the keys its queries see): the heads whose q, k and v that
+// thread's share of the projections wrote. `scratch` holds
 // pool->num_threads() (1 without a pool) slices of `scratch_per_thread`
 // floats, at least AttentionHeadsScratchPerThread.
 void AttentionForwardHeads(const AttentionHeads& heads, ThreadPool* pool,

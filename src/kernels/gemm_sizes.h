@@ -62,49 +62,47 @@ struct ColumnRange {
   size_t index, col_begin, col_end;
 };
 
-// The threading of the GEMMs that split only columns: the columns of
-// `count` (<= kMaxSharedProducts) products of the same m x k x, taken
-// together in whole tiles of tile_cols, are split evenly over the threads
-// of `pool` (may be null), or all run on the caller's thread for products
-// under kGemmParallelMinWork multiply-adds in all. Calls ranges(r, num)
-// once per thread, with that thread's pieces in product order (num may be
-// 0 when there are no columns), so that a thread can pack x once for all
-// of its pieces.
+// The threading of the GEMMs that split only columns: the columns of each
+// of `count` (<= kMaxSharedProducts) products of the same m x k x are split
+// evenly, in whole tiles of tile_cols, over the threads of `pool` (may be
+// null), or all run on the caller's thread for products under
+// kGemmParallelMinWork multiply-adds in all. Each product is split on its
+// own, as a call of its own would split it, so that a thread writes the
+// same columns of q, k and v: the same heads, which attention then reads
+// on that thread (AttentionForwardHeads). Calls ranges(r, num) once per
+// thread, with that thread's pieces in product order (num may be 0), so
+// that a thread can pack x once for all of its pieces.
 template <class W, class Ranges>
 void SplitColumnTiles(size_t m, size_t k, const SharedXProduct<W>* products,
                       size_t count, size_t tile_cols, ThreadPool* pool,
                       const Ranges& ranges) {
-  size_t tiles = 0;
+  size_t max_tiles = 0;
   for (size_t i = 0; i < count; ++i) {
-    tiles += DivCeil(products[i].n, tile_cols);
+    const size_t tiles = DivCeil(products[i].n, tile_cols);
+    if (tiles > max_tiles) max_tiles = tiles;
   }
-  const auto run = [&](size_t tile_begin, size_t tile_end) {
-    ColumnRange r[kMaxSharedProducts];
-    size_t num = 0, first = 0;
-    for (size_t i = 0; i < count; ++i) {
-      const size_t own = DivCeil(products[i].n, tile_cols);
-      const size_t begin = tile_begin > first ? tile_begin : first;
-      const size_t end = Min(tile_end, first + own);
-      if (begin < end) {
-        r[num++] = {i, (begin - first) * tile_cols,
-                    Min(products[i].n, (end - first) * tile_cols)};
-      }
-      first += own;
-    }
-    ranges(static_cast<const ColumnRange*>(r), num);
-  };
   size_t threads = pool == nullptr ? 1 : pool->num_threads();
   if (m * TotalColumns(products, count) * k < kGemmParallelMinWork) {
     threads = 1;
   }
-  if (threads > tiles) threads = tiles;
+  if (threads > max_tiles) threads = max_tiles;
+  const auto run = [&](size_t t, size_t num_threads) {
+    ColumnRange r[kMaxSharedProducts];
+    size_t num = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const size_t tiles = DivCeil(products[i].n, tile_cols);
+      const size_t begin = t * tiles / num_threads * tile_cols;
+      const size_t end =
+          Min(products[i].n, (t + 1) * tiles / num_threads * tile_cols);
+      if (begin < end) r[num++] = {i, begin, end};
+    }
+    ranges(static_cast<const ColumnRange*>(r), num);
+  };
   if (threads <= 1) {
-    run(0, tiles);
+    run(0, 1);
     return;
   }
-  pool->Run(threads, [&](size_t t, size_t /*thread*/) {
-    run(t * tiles / threads, (t + 1) * tiles / threads);
-  });
+  pool->Run(threads, [&](size_t t, size_t /*thread*/) { run(t, threads); });
 }
 
 }  // namespace wisp::kernels

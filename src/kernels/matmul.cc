@@ -82,30 +82,28 @@ void Gemv(const float* x, const SharedXProduct<W>* products, size_t count,
     }
   };
   const size_t total = TotalColumns(products, count);
-  // Reading w is the work: bf16 rows count half.
-  const size_t work = total * k * sizeof(W) / sizeof(float);
-  if (pool == nullptr || pool->num_threads() == 1 ||
-      work < kGemvParallelMinWork) {
-    for (size_t i = 0; i < count; ++i) {
-      if (products[i].n > 0) rows(products[i], 0, products[i].n);
-    }
-    return;
-  }
-  // Chunks of whole 4-row groups, each worth at least a minimum of work,
-  // over the products' rows end to end.
-  const size_t min_rows =
-      (DivCeil(kGemvParallelMinWork / 4 * sizeof(float) / sizeof(W), k) + 3) &
-      ~size_t{3};
-  pool->ParallelFor(total, min_rows, [&](size_t begin, size_t end, size_t) {
-    size_t first = 0;
+  // Reading w is the work: bf16 rows count half. Threads only from
+  // kGemvParallelMinWork on, each with a chunk worth a quarter of that.
+  size_t chunks = pool == nullptr ? 1 : pool->num_threads();
+  if (total * k * sizeof(W) / sizeof(float) < kGemvParallelMinWork) chunks = 1;
+  chunks = Min(chunks, DivCeil(total, DivCeil(kGemvParallelMinWork / 4 *
+                                                  sizeof(float) / sizeof(W),
+                                              k)));
+  // Every product is split in the same proportions, as SplitColumnTiles
+  // splits them.
+  const auto chunk = [&](size_t t) {
     for (size_t i = 0; i < count; ++i) {
       const size_t n = products[i].n;
-      const size_t b = begin > first ? begin : first;
-      const size_t e = Min(end, first + n);
-      if (b < e) rows(products[i], b - first, e - first);
-      first += n;
+      const size_t begin = t * n / chunks, end = (t + 1) * n / chunks;
+      if (begin < end) rows(products[i], begin, end);
     }
-  });
+  };
+  if (chunks <= 1) {
+    chunks = 1;
+    chunk(0);
+    return;
+  }
+  pool->Run(chunks, [&](size_t t, size_t /*thread*/) { chunk(t); });
 }
 
 // ---------------------------------------------------------------- GEMM

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/core/thread_pool.h"
+#include "src/kernels/attention_heads.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/reference_ops.h"
 
@@ -276,6 +278,77 @@ TEST_P(AttentionTest, NoQueriesTouchesNothing) {
   c.head.n_queries = 0;
   AttentionHeadForward(c.head, nullptr, Scratch(c.head).data());
   for (float v : c.out) EXPECT_EQ(v, 9.0f);
+}
+
+// AttentionForwardHeads cuts the queries into blocks of 32 / group and
+// hands each pool thread a contiguous run of (KV head, block) tasks: on any
+// pool, and with more threads than tasks, every output must be written,
+// with the bits of the per-head kernel called on each block.
+TEST_P(AttentionTest, HeadsOnAnyPoolMatchOneCallPerHead) {
+  const size_t n_heads = 6, head_dim = 16, dim = n_heads * head_dim;
+  ThreadPool pool2(2), pool3(3), pool8(8);
+  for (size_t n_kv_heads : {6, 3, 2}) {
+    const size_t group = n_heads / n_kv_heads, kv_dim = n_kv_heads * head_dim;
+    for (const char* mask : {"causal", "prefix", "ragged"}) {
+      for (size_t n : {1, 100}) {
+        const std::vector<float> q = RandomFloats(n * dim, 50, -2, 2);
+        const std::vector<float> keys = RandomFloats(n * kv_dim, 51);
+        const std::vector<float> values = RandomFloats(n * kv_dim, 52);
+        const std::vector<uint32_t> visible = Visible(mask, n, 0);
+        std::vector<float> want(n * dim, NAN);
+        const size_t block = 32 / group;
+        for (size_t h = 0; h < n_kv_heads; ++h) {
+          for (size_t i0 = 0; i0 < n; i0 += block) {
+            AttentionHead head;
+            head.q = q.data() + i0 * dim + h * group * head_dim;
+            head.q_stride = dim;
+            head.n_queries = std::min(block, n - i0);
+            head.group = group;
+            head.keys = keys.data() + h * head_dim;
+            head.values = values.data() + h * head_dim;
+            head.kv_stride = kv_dim;
+            head.visible = visible.data() + i0;
+            head.head_dim = head_dim;
+            head.scale = 0.25f;
+            head.out = want.data() + i0 * dim + h * group * head_dim;
+            head.out_stride = dim;
+            AttentionHeadForward(head, nullptr, Scratch(head).data());
+          }
+        }
+        AttentionHeads a;
+        a.q = q.data();
+        a.q_stride = dim;
+        a.n_queries = n;
+        a.n_heads = n_heads;
+        a.n_kv_heads = n_kv_heads;
+        a.head_dim = head_dim;
+        a.keys = keys.data();
+        a.values = values.data();
+        a.kv_stride = kv_dim;
+        a.visible = visible.data();
+        a.scale = 0.25f;
+        a.out_stride = dim;
+        const size_t per_thread =
+            AttentionHeadsScratchPerThread(head_dim, group);
+        for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &pool2,
+                                 &pool3, static_cast<ThreadPool*>(&pool8)}) {
+          const size_t threads = pool ? pool->num_threads() : 1;
+          std::vector<float> scratch(threads * per_thread, NAN);
+          std::vector<float> got(n * dim, 9.0f);
+          a.out = got.data();
+          AttentionForwardHeads(a, pool, scratch.data(), per_thread);
+          for (size_t i = 0; i < got.size(); ++i) {
+            // NaN (a row that sees no key) equals itself here.
+            ASSERT_TRUE(got[i] == want[i] ||
+                        (std::isnan(got[i]) && std::isnan(want[i])))
+                << mask << " kv_heads=" << n_kv_heads << " n=" << n
+                << " threads=" << threads << " i=" << i << ": " << got[i]
+                << " vs " << want[i];
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
