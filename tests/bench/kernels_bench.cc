@@ -151,6 +151,53 @@ BENCHMARK(BM_MatMulBf16Widened)
     ->ArgNames({"m", "k", "n", "threads"})
     ->UseRealTime();
 
+// GPT-2's q, k and v projections (768 x 768 each) of `rows` rows: one
+// MatMulShared call (one fork-join, x packed once per thread) against
+// three MatMul calls. Args: rows, threads, bf16 (0: f32 weights), shared.
+void BM_QkvProjections(benchmark::State& state) {
+  const size_t m = state.range(0), threads = state.range(1), d = 768;
+  const bool bf16 = state.range(2) != 0, shared = state.range(3) != 0;
+  ThreadPool pool(threads);
+  const std::vector<float> x = RandomFloats(m * d, 1);
+  std::vector<std::vector<float>> w32(3), bias(3), y(3);
+  std::vector<std::vector<uint16_t>> w16(3);
+  SharedProduct products[3];
+  for (size_t i = 0; i < 3; ++i) {
+    w32[i] = RandomFloats(d * d, uint32_t(10 + i));
+    bias[i] = RandomFloats(d, uint32_t(20 + i));
+    y[i].resize(m * d);
+    for (float v : w32[i]) w16[i].push_back(F32ToBf16(v));
+    if (bf16) {
+      products[i].w_bf16 = w16[i].data();
+    } else {
+      products[i].w = w32[i].data();
+    }
+    products[i].bias = bias[i].data();
+    products[i].y = y[i].data();
+    products[i].n = d;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (shared) {
+      MatMulShared(x.data(), m, d, products, 3, &pool);
+    } else {
+      for (const SharedProduct& p : products) {
+        if (bf16) {
+          MatMulBf16(x.data(), p.w_bf16, p.bias, p.y, m, d, d, &pool);
+        } else {
+          MatMul(x.data(), p.w, p.bias, p.y, m, d, d, &pool);
+        }
+      }
+    }
+    benchmark::ClobberMemory();
+  }
+  ReportProductSpeed(state, start, m, d, 3 * d, threads);
+}
+BENCHMARK(BM_QkvProjections)
+    ->ArgNames({"rows", "threads", "bf16", "shared"})
+    ->ArgsProduct({{1, 128}, {2}, {0, 1}, {0, 1}})
+    ->UseRealTime();
+
 // Training's backward products for a linear layer y = x w^T with x [m, k]
 // and w [n, k]: the input gradient dx = dy w (arg input = 1) or the weight
 // gradient dw += dy^T x (input = 0). Args: m, k, n, input, threads; the
