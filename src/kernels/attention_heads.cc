@@ -57,14 +57,17 @@ void AttentionForwardHeads(const AttentionHeads& a, ThreadPool* pool,
     for (size_t i = i0; i < end; ++i) keys += a.visible[i] + 1;
     return keys;
   };
-  const auto share = [&](size_t t, size_t threads, size_t thread) {
-    size_t total = 0;
-    for (size_t b = 0; b < blocks; ++b) total += block_work(b);
-    total *= a.n_kv_heads;
+  // Every head's blocks see the same keys, so a head's work is one sum.
+  size_t head_work = 0;
+  for (size_t b = 0; b < blocks; ++b) head_work += block_work(b);
+  const size_t total = head_work * a.n_kv_heads;
+  const auto share = [&](size_t t, size_t shares, size_t thread) {
     // A task belongs to the share that holds the middle of its work.
-    const size_t begin = t * total / threads, end = (t + 1) * total / threads;
-    size_t done = 0;
+    const size_t begin = t * total / shares, end = (t + 1) * total / shares;
     for (size_t h = 0; h < a.n_kv_heads; ++h) {
+      size_t done = h * head_work;
+      // The middles of this head's tasks all lie inside its own work.
+      if (done + head_work <= begin || done >= end) continue;
       for (size_t b = blocks; b-- > 0;) {  // latest (longest) first
         const size_t work = block_work(b);
         const size_t middle = done + work / 2;
@@ -73,15 +76,14 @@ void AttentionForwardHeads(const AttentionHeads& a, ThreadPool* pool,
       }
     }
   };
-  const size_t threads = pool == nullptr ? 1 : pool->num_threads();
-  if (threads == 1) {
+  const size_t shares = std::min(pool == nullptr ? 1 : pool->num_threads(),
+                                 a.n_kv_heads * blocks);
+  if (shares == 1) {
     share(0, 1, 0);
   } else {
     // Decoding splits heads alike: contiguous ranges, one per thread.
-    pool->Run(std::min(threads, a.n_kv_heads * blocks),
-              [&](size_t t, size_t thread) {
-                share(t, std::min(threads, a.n_kv_heads * blocks), thread);
-              });
+    pool->Run(shares,
+              [&](size_t t, size_t thread) { share(t, shares, thread); });
   }
 }
 

@@ -98,8 +98,7 @@ void Gemv(const float* x, const SharedXProduct<W>* products, size_t count,
       if (begin < end) rows(products[i], begin, end);
     }
   };
-  if (chunks <= 1) {
-    chunks = 1;
+  if (chunks == 1) {
     chunk(0);
     return;
   }
@@ -366,8 +365,9 @@ void MatMulShared(const float* x, size_t m, size_t k,
   SharedXProduct<uint16_t> bf16[kMaxSharedProducts];
   size_t num_f32 = 0, num_bf16 = 0;
   const auto flush = [&] {
-    if (num_f32 > 0)
+    if (num_f32 > 0) {
       HWY_DYNAMIC_DISPATCH(MatMulImpl)(x, f32, num_f32, m, k, pool);
+    }
     if (num_bf16 > 0) {
       MatMulBf16Products(x, bf16, num_bf16, m, k, pool, bf16_products);
     }
