@@ -23,6 +23,7 @@
 #include "hwy/highway.h"
 #include "src/kernels/bf16.h"
 #include "src/kernels/gemm_sizes.h"
+#include "src/kernels/prefetch.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
@@ -189,11 +190,7 @@ class BlockPrefetcher {
     for (size_t i = 0; i < per_call_ && row_ < rows_; ++i) {
       const char* line =
           reinterpret_cast<const char*>(w_ + row_ * k_) + line_ * kLine;
-#if defined(__GNUC__) || defined(__clang__)
-      __builtin_prefetch(line, /*rw=*/0, /*locality=*/2);  // into L2
-#else
-      hwy::Prefetch(line);
-#endif
+      PrefetchToL2(line);
       if (++line_ == lines_per_row_) {
         line_ = 0;
         ++row_;
