@@ -257,20 +257,10 @@ HWY_INLINE void GemmBroadcastWColumns(DF d, const float* HWY_RESTRICT packed_x,
                  depth * sizeof(float));
         }
       }
-      // The tile after this one: the next columns, or the first of the
-      // next depth block. Its lines are requested while this one computes.
-      size_t next_j = j + kBroadcastCols, next_p0 = p0;
-      if (next_j >= col_end) {
-        next_j = col_begin;
-        next_p0 = p0 + depth;
-      }
-      BlockPrefetcher<W> prefetch;
-      if (next_p0 < k) {
-        prefetch = BlockPrefetcher<W>(
-            w, k, next_j, Min(kBroadcastCols, col_end - next_j), next_p0,
-            Min(kBroadcastDepthBlock, k - next_p0),
-            panels * DivCeil(depth, kBroadcastPrefetchSteps));
-      }
+      // The next tile's lines are requested while this one computes.
+      BlockPrefetcher<W> prefetch = NextTilePrefetcher(
+          w, k, j, p0, kBroadcastCols, kBroadcastDepthBlock, col_begin, col_end,
+          panels * DivCeil(depth, kBroadcastPrefetchSteps));
       for (size_t ip = 0; ip < panels; ++ip) {
         const size_t row0 = ip * panel_rows;
         const size_t rows = Min(panel_rows, m - row0);

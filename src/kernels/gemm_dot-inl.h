@@ -139,17 +139,22 @@ HWY_INLINE void DotTile(DF d, const float* HWY_RESTRICT x, size_t ldx,
 
 // Copies rows [0, cols) of w (row stride k), values [0, depth), next to
 // each other into tile (row stride depth), widening bf16 weights exactly.
+// With `prefetch`, calls its Next() before each row.
 template <class DF>
 HWY_INLINE void CopyWTile(DF /*d*/, const float* HWY_RESTRICT w, size_t k,
-                          size_t cols, size_t depth, float* HWY_RESTRICT tile) {
+                          size_t cols, size_t depth, float* HWY_RESTRICT tile,
+                          BlockPrefetcher<float>* prefetch = nullptr) {
   for (size_t c = 0; c < cols; ++c) {
+    if (prefetch != nullptr) prefetch->Next();
     memcpy(tile + c * depth, w + c * k, depth * sizeof(float));
   }
 }
 template <class DF>
 HWY_INLINE void CopyWTile(DF d, const uint16_t* HWY_RESTRICT w, size_t k,
-                          size_t cols, size_t depth, float* HWY_RESTRICT tile) {
+                          size_t cols, size_t depth, float* HWY_RESTRICT tile,
+                          BlockPrefetcher<uint16_t>* prefetch = nullptr) {
   for (size_t c = 0; c < cols; ++c) {
+    if (prefetch != nullptr) prefetch->Next();
     WidenBf16(d, w + c * k, depth, tile + c * depth);
   }
 }
@@ -172,7 +177,11 @@ HWY_INLINE void GemmDotColumns(DF d, const float* HWY_RESTRICT x,
     const size_t depth = Min(kDotDepthBlock, k - p0);
     for (size_t j = col_begin; j < col_end; j += kDotCols) {
       const size_t cols = Min(kDotCols, col_end - j);
-      CopyWTile(d, w + j * k + p0, k, cols, depth, w_tile);
+      // The next tile is asked into L2 while this one is copied, a row of
+      // it per row copied.
+      BlockPrefetcher<W> prefetch = NextTilePrefetcher(
+          w, k, j, p0, kDotCols, kDotDepthBlock, col_begin, col_end, cols);
+      CopyWTile(d, w + j * k + p0, k, cols, depth, w_tile, &prefetch);
       for (size_t i = 0; i < m; i += kDotRows) {
         DotTile(d, x + i * k + p0, k, Min(kDotRows, m - i), w_tile, depth, cols,
                 depth, bias != nullptr ? bias + j : nullptr, p0 > 0,

@@ -205,6 +205,27 @@ class BlockPrefetcher {
   size_t row_ = 0, line_ = 0;
 };
 
+// The prefetcher for the tile after the one at columns j, depth p0, for
+// GEMMs that walk tiles of `tile_cols` rows of w across columns
+// [col_begin, col_end) within each depth block of `depth_block`: the next
+// columns, or the first ones of the next depth block; none after the last
+// tile. `calls`: the Next() calls it is spread over.
+template <class W>
+HWY_INLINE BlockPrefetcher<W> NextTilePrefetcher(const W* w, size_t k, size_t j,
+                                                 size_t p0, size_t tile_cols,
+                                                 size_t depth_block,
+                                                 size_t col_begin,
+                                                 size_t col_end, size_t calls) {
+  size_t next_j = j + tile_cols, next_p0 = p0;
+  if (next_j >= col_end) {
+    next_j = col_begin;
+    next_p0 = p0 + depth_block;
+  }
+  if (next_p0 >= k) return BlockPrefetcher<W>();
+  return BlockPrefetcher<W>(w, k, next_j, Min(tile_cols, col_end - next_j),
+                            next_p0, Min(depth_block, k - next_p0), calls);
+}
+
 // Writes one row of the register tile (two vectors) to y_row[0, cols). The
 // first k block adds the bias (or nothing); later blocks add onto y. The
 // partial path performs the same single addition per element, so results do
