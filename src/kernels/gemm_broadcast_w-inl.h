@@ -47,7 +47,7 @@ constexpr size_t kBroadcastCols = 12;
 constexpr size_t kBroadcastDepthBlock = 768;
 // Products with at least kBroadcastMinRows rows (and k >= kDotMinDepth) run
 // here, in blocks of kBroadcastRowBlock rows: a block of x (384 KiB at
-// k = 768) stays in L2 while the tiles of w pass over it. Below 16 rows
+// k = 768) stays in L2 while the tiles of w pass over it. With fewer rows
 // most lanes of the x vectors would be padding, and the dot-product GEMM
 // (gemm_dot-inl.h) is faster. AVX-512 only, like the dot-product GEMM: the
 // tile needs 27 vector registers; other targets run the packed GEMM.

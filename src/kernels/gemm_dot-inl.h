@@ -40,12 +40,15 @@ constexpr size_t kDotCols = 6;
 constexpr size_t kDotDepthBlock = 768;
 // Products with 2 to kDotMaxRows rows run here; from one more row on, the
 // broadcast-w GEMM (gemm_broadcast_w-inl.h), whose vectors of 16 rows are
-// then no longer mostly padding, is faster. The tile needs 30 vector
+// then no longer mostly padding, is faster. Zen 4, weights from memory, 1
+// and 2 threads: 13, 14 and 15 rows ran 1.12-1.26x faster there; 12 rows
+// 5 % slower (768 x 768) to 3 % faster (768 x 50257), 10 rows slower, 8
+// rows 1.2x slower. The tile needs 30 vector
 // registers: targets with 16 (AVX2, SSE4) would spill accumulators, so they
 // always run the packed GEMM. So do the other architectures (AArch64 has
 // the registers) until the switch has been measured there.
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-constexpr size_t kDotMaxRows = 15;
+constexpr size_t kDotMaxRows = 12;
 #else
 constexpr size_t kDotMaxRows = 0;
 #endif

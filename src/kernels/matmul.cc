@@ -2,8 +2,8 @@
 // driver templated on the weight type. m == 1 (decoding) is a matrix-vector
 // product bound by reading w, done as several row dot products at once
 // (gemv-inl.h). Deep enough products (the large models') run with x packed
-// and w broadcast from where it lies (from 16 rows on, prompts and training
-// alike: gemm_broadcast_w-inl.h) or in dot-product form (2 to 15 rows,
+// and w broadcast from where it lies (from 13 rows on, prompts and training
+// alike: gemm_broadcast_w-inl.h) or in dot-product form (2 to 12 rows,
 // gemm_dot-inl.h); the rest (small models, targets without AVX-512) run a
 // packed, cache-blocked, register-tiled GEMM (gemm_tile-inl.h). Every
 // path takes a few products of the same x at once (MatMulShared), split

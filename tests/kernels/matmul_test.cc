@@ -33,10 +33,10 @@ struct Shape {
 
 // Awkward shapes around every tile and block edge, plus some large enough
 // (m * k * n above the kernels' threading thresholds) that pools of 2 really
-// split the work. With AVX-512 and k >= 256, from 16 rows on run the
+// split the work. With AVX-512 and k >= 256, from 13 rows on run the
 // broadcast-w GEMM (panels of 32 or 16 rows by 12 columns, blocks of 128
 // rows and 768 k values, w read in place unless its rows are a multiple of
-// 4 KiB apart: k = 1024) and 2 to 15 rows the dot-product GEMM (4 x 6
+// 4 KiB apart: k = 1024) and 2 to 12 rows the dot-product GEMM (4 x 6
 // tiles); the rest, and every shape on the other targets, run the packed
 // one, split over rows when n is narrow and rows are many ({400, 200, 64},
 // and {200, 300, 300} without AVX-512). All get rows and columns that do
@@ -53,7 +53,8 @@ const std::vector<Shape>& Shapes() {
       {130, 64, 600},  {4, 1000, 33},   {1000, 1, 1},   {200, 300, 300},
       {100, 1600, 70}, {128, 1000, 50}, {127, 775, 13}, {129, 64, 40},
       {2, 3072, 7},    {16, 256, 12},   {48, 768, 60},  {40, 1024, 24},
-      {64, 1536, 36},  {15, 300, 13},   {400, 200, 64},
+      {64, 1536, 36},  {15, 300, 13},   {400, 200, 64}, {12, 300, 13},
+      {13, 256, 14},
   };
   return shapes;
 }
