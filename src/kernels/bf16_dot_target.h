@@ -56,8 +56,11 @@ WISP_BF16_TARGET inline __m512i RoundToBf16x32(const float* src, size_t left) {
 #endif
 
 // From this many rows GemmBf16Dot hands over to GemmBf16Broadcast: below,
-// most lanes of its x vectors would be padding.
-inline constexpr size_t kBf16BroadcastMinRows = 16;
+// most lanes of its x vectors would be padding. Zen 4, a 768 x 50257 bf16
+// matrix from memory, 1 and 2 threads: 13 and 15 rows ran 1.15-1.27x
+// faster there than in dot-product form, 10 and 12 rows up to 1.1x slower
+// (the f32 GEMMs' boundary, kDotMaxRows, sits at the same place).
+inline constexpr size_t kBf16BroadcastMinRows = 13;
 
 // GemmBf16Dot's contract (gemm_bf16_dot.h) for m >= kBf16BroadcastMinRows,
 // k >= 1: x is rounded to bf16 pairs and packed, w is read in place and

@@ -292,9 +292,9 @@ std::vector<float> RoundedToBf16(std::vector<float> x) {
   return x;
 }
 
-// Up to 15 rows (the dot-product tile): rows around its 4-row tile, columns
+// Up to 12 rows (the dot-product tile): rows around its 4-row tile, columns
 // around its 6-column tile, depths around the 32-value vector and the
-// 1536-value block. From 16 rows (the broadcast form): panels of 32 and 16
+// 1536-value block. From 13 rows (the broadcast form): panels of 32 and 16
 // rows, 128-row blocks, 12-column tiles, and odd k (the last pair half
 // empty) in the first and in a later depth block.
 const std::vector<Shape>& Bf16DotShapes() {
@@ -302,7 +302,7 @@ const std::vector<Shape>& Bf16DotShapes() {
       {2, 1, 1},      {2, 31, 7},      {3, 33, 13},    {5, 256, 6},
       {4, 257, 300},  {7, 1537, 11},   {129, 300, 70}, {130, 3072, 13},
       {300, 517, 65}, {64, 768, 200},  {16, 1, 5},     {17, 33, 12},
-      {48, 1537, 25}, {100, 1000, 70},
+      {48, 1537, 25}, {100, 1000, 70}, {12, 300, 7},   {13, 300, 14},
   };
   return shapes;
 }
