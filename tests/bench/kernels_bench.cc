@@ -130,6 +130,11 @@ void MatMulShapes(benchmark::internal::Benchmark* b) {
       {512, 3072, 768},
       // GPT-2 small decode: the logits, QKV, MLP up, MLP down.
       {1, 768, 50257},
+      // Short prompts against weights that do not fit in cache (154 MB):
+      // the dot-product GEMM (8 rows) and the broadcast-w one's 16-row
+      // vectors (14 rows), where waiting for memory is the cost.
+      {8, 768, 50257},
+      {14, 768, 50257},
       {1, 768, 2304},
       {1, 768, 3072},
       {1, 3072, 768},
