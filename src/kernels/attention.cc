@@ -21,6 +21,7 @@
 #include "hwy/highway.h"
 #include "src/kernels/attention_lanes-inl.h"
 #include "src/kernels/attention_tile-inl.h"
+#include "src/kernels/prefetch.h"
 #include "src/kernels/vector_ops-inl.h"
 // clang-format on
 
@@ -47,6 +48,11 @@ HWY_INLINE void KeyScores(D d, const float* HWY_RESTRICT q,
   }
   for (; c < kAttentionKeyTile; ++c) scores[c] = -hwy::HighestValue<float>();
 }
+
+// Rows of the KV cache at least this far apart (bytes) get software
+// prefetches in ForwardRows.
+constexpr size_t kPrefetchMinStride = 1024;
+constexpr size_t kLineFloats = 64 / sizeof(float);
 
 template <class D>
 void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
@@ -76,6 +82,25 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
   for (size_t j0 = 0; j0 < max_keys; j0 += kTile) {
     const size_t count = max_keys - j0 < kTile ? max_keys - j0 : kTile;
     const float* HWY_RESTRICT value_rows = h.values + j0 * h.kv_stride;
+    // The next tile's keys and values are asked into L2: a head's rows lie
+    // a KV-cache row apart, a stride the hardware prefetcher follows late.
+    // GPT-2 124M decoding at 900-960 positions (rows 3 KiB apart, the
+    // cache from memory) ran 1.10x faster on 2 threads and 1.12x on 1;
+    // stories260K (rows of 128 bytes, all in cache) 0.92-0.97x, hence the
+    // minimum stride.
+    const size_t next = j0 + kTile;
+    const size_t next_count =
+        next < max_keys && h.kv_stride * sizeof(float) >= kPrefetchMinStride
+            ? (max_keys - next < kTile ? max_keys - next : kTile)
+            : 0;
+    for (size_t c = 0; c < next_count; ++c) {
+      const float* key = h.keys + (next + c) * h.kv_stride;
+      const float* value = h.values + (next + c) * h.kv_stride;
+      for (size_t e = 0; e < hd; e += kLineFloats) {
+        PrefetchToL2(key + e);
+        PrefetchToL2(value + e);
+      }
+    }
     if (transpose) {
       LoadTransposedTile(h.keys + j0 * h.kv_stride, h.kv_stride, count, hd,
                          key_tile);
