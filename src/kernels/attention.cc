@@ -72,6 +72,7 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
   float* HWY_RESTRICT sums = max + rows;
 
   const size_t max_keys = MaxVisible(h);
+  const bool prefetch_rows = h.kv_stride * sizeof(float) >= kPrefetchMinStride;
   for (size_t r = 0; r < rows; ++r) {
     max[r] = -INFINITY;
     memset(sums + r * kTile, 0, kTile * sizeof(float));
@@ -90,9 +91,7 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
     // minimum stride.
     const size_t next = j0 + kTile;
     const size_t next_count =
-        next < max_keys && h.kv_stride * sizeof(float) >= kPrefetchMinStride
-            ? (max_keys - next < kTile ? max_keys - next : kTile)
-            : 0;
+        prefetch_rows && next < max_keys ? Min(kTile, max_keys - next) : 0;
     for (size_t c = 0; c < next_count; ++c) {
       const float* key = h.keys + (next + c) * h.kv_stride;
       const float* value = h.values + (next + c) * h.kv_stride;
