@@ -88,7 +88,8 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
     // GPT-2 124M decoding at 900-960 positions (rows 3 KiB apart, the
     // cache from memory) ran 1.10x faster on 2 threads and 1.12x on 1;
     // stories260K (rows of 128 bytes, all in cache) 0.92-0.97x, hence the
-    // minimum stride.
+    // minimum stride. A key row and a value row in turn: the same lines
+    // through BlockPrefetcher (all keys, then all values) gained nothing.
     const size_t next = j0 + kTile;
     const size_t next_count =
         prefetch_rows && next < max_keys ? Min(kTile, max_keys - next) : 0;
