@@ -1,5 +1,7 @@
 #include "src/core/thread_pool.h"
 
+#include <system_error>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define WISP_CPU_RELAX() _mm_pause()
@@ -26,7 +28,15 @@ ThreadPool::ThreadPool(size_t num_threads) {
   if (num_threads < 1) num_threads = 1;
   workers_.reserve(num_threads - 1);
   for (size_t i = 1; i < num_threads; ++i) {
-    workers_.emplace_back([this, i] { WorkerLoop(i); });
+    // Past the process's thread or memory limits, std::thread throws: the
+    // pool then runs with the workers it has (num_threads() says how many;
+    // results do not depend on it) rather than fail, or unwind while the
+    // started workers still wait on its condition variable.
+    try {
+      workers_.emplace_back([this, i] { WorkerLoop(i); });
+    } catch (const std::system_error&) {
+      break;
+    }
   }
 }
 

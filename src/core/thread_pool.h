@@ -17,7 +17,8 @@ namespace wisp {
 class ThreadPool {
  public:
   // `num_threads` counts the caller: 1 means no worker threads at all.
-  // Values below 1 are treated as 1.
+  // Values below 1 are treated as 1. If the system refuses to start a
+  // thread, the pool keeps those it started (see num_threads()).
   explicit ThreadPool(size_t num_threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
