@@ -136,7 +136,7 @@ WISP_API wisp_convert_export_params wisp_convert_export_default_params(void);
  * for defaults.
  * Errors: INVALID_ARGUMENT (NULL paths, bad params, a graph the checker
  * rejects, an inline model over 2 GiB), NOT_FOUND (no such model), CORRUPT
- * (a damaged .wisp file), UNSUPPORTED (non-f32 weights), INTERNAL (the
+ * (a damaged .wisp file), UNSUPPORTED (non-f32 weights), IO (the
  * output cannot be written; nothing is left behind). */
 WISP_API wisp_status wisp_convert_export_onnx(
     const char* wisp_path, const wisp_convert_export_params* params,

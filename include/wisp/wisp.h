@@ -522,7 +522,10 @@ WISP_API wisp_status wisp_trainer_get_step(const wisp_trainer* trainer,
 /* Writes a training checkpoint (weights, AdamW moments, step, random state,
  * data position) to `path`, through a temporary file renamed into place: a
  * crash during the save leaves the previous file intact. A checkpoint also
- * loads as a model. Errors: INVALID_ARGUMENT, IO / INTERNAL (cannot write). */
+ * loads as a model. A symbolic link at `path` is followed (its target is
+ * replaced, the link stays); a device or pipe there (/dev/null) is written
+ * straight through. Errors: INVALID_ARGUMENT (NULL, an empty path or a
+ * folder), IO (cannot write). */
 WISP_API wisp_status wisp_trainer_save_checkpoint(const wisp_trainer* trainer,
                                                   const char* path);
 
@@ -534,8 +537,9 @@ WISP_API wisp_status wisp_trainer_save_checkpoint(const wisp_trainer* trainer,
 WISP_API wisp_status wisp_trainer_resume(wisp_trainer* trainer,
                                          const char* path);
 
-/* Writes the current weights as a model file (atomically), loadable with
- * wisp_model_load. */
+/* Writes the current weights as a model file (atomically, as
+ * wisp_trainer_save_checkpoint writes), loadable with wisp_model_load.
+ * Errors: INVALID_ARGUMENT, IO (cannot write). */
 WISP_API wisp_status wisp_trainer_export_model(const wisp_trainer* trainer,
                                                const char* path);
 

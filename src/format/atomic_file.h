@@ -4,6 +4,12 @@
 // crash). Until Commit() succeeds nothing at PATH changes, and the temporary
 // file is removed if the writer is destroyed first. Used for model files,
 // checkpoints and ONNX exports alike.
+//
+// PATH is what gets written, never what stands in its way: a symbolic link
+// is followed (the file it points to is replaced and the link stays), and an
+// existing file that is not a regular one (/dev/null, a pipe) is written
+// straight through, since renaming over it would replace the device node
+// itself. A folder at PATH is an error.
 #ifndef WISP_FORMAT_ATOMIC_FILE_H_
 #define WISP_FORMAT_ATOMIC_FILE_H_
 
@@ -21,19 +27,27 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  // Creates the temporary file. Internal error (with the path and errno
-  // text) if the folder is missing or not writable.
+  // Creates the temporary file. InvalidArgument for an empty path or a
+  // folder at PATH; otherwise an I/O error (PermissionDenied or Unavailable,
+  // WISP_ERR_IO through the C API) with the path and errno text if the
+  // folder is missing or not writable.
   absl::Status Open();
   absl::Status Write(const void* data, uint64_t size);
   // Flushes, closes and renames into place.
   absl::Status Commit();
 
  private:
-  static absl::Status Error(const char* what, const std::string& path);
   std::string path_, tmp_;
   int fd_ = -1;
+  bool direct_ = false;  // writing straight into a device or pipe
   bool committed_ = false;
 };
+
+// Whether a file could be created at `path` now: its folder exists and is
+// writable, and `path` is not a folder. For callers that learn the output
+// path long before they write it (a fine-tuning run), so that a typo fails
+// at once rather than after the work. The same errors as AtomicFile::Open.
+absl::Status CheckWritable(const std::string& path);
 
 }  // namespace wisp
 

@@ -176,7 +176,7 @@ TEST_F(CApiTrainerTest, ErrorsAreStatuses) {
             WISP_ERR_INVALID_ARGUMENT)
       << "a model is not a checkpoint";
   EXPECT_EQ(wisp_trainer_save_checkpoint(trainer, "/no/such/dir/x.ckpt"),
-            WISP_ERR_INTERNAL);
+            WISP_ERR_IO);
   EXPECT_EQ(wisp_trainer_step(nullptr, nullptr), WISP_ERR_INVALID_ARGUMENT);
   wisp_trainer_free(trainer);
   wisp_trainer_free(nullptr);
