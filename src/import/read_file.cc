@@ -24,7 +24,8 @@ absl::Status ErrnoError(int error, const char* verb, std::string_view what,
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileBytes(const std::string& path,
-                                          std::string_view what) {
+                                          std::string_view what,
+                                          uint64_t max_bytes) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
                                              &std::fclose);
   if (file == nullptr) return ErrnoError(errno, "open", what, path);
@@ -33,6 +34,11 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path,
   std::string chunk(1 << 16, '\0');
   size_t n = 0;
   while ((n = std::fread(chunk.data(), 1, chunk.size(), file.get())) > 0) {
+    if (bytes.size() + n > max_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(absl::string_view(what.data(), what.size()), " ", path,
+                       " is larger than ", max_bytes >> 20, " MiB"));
+    }
     bytes.append(chunk.data(), n);
   }
   if (std::ferror(file.get())) return ErrnoError(errno, "read", what, path);

@@ -1,5 +1,7 @@
 // A corrupt or hostile .wisp file must give a clear error, never a crash
 // (this suite also runs under AddressSanitizer in CI).
+#include <sys/stat.h>
+
 #include <fstream>
 #include <functional>
 
@@ -71,6 +73,11 @@ TEST_F(CorruptFileTest, NotAWispFile) {
   EXPECT_EQ(WispFile::Open(TempDir()).status().code(),
             absl::StatusCode::kInvalidArgument)
       << "a directory";
+  // A pipe with no writer: refused at once (opening it had blocked).
+  const std::string fifo = TempDir() + "/not_a_model.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(WispFile::Open(fifo).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // Files whose checksums are all valid but whose metadata lies: the reader
