@@ -8,11 +8,23 @@
 namespace wisp::cli {
 
 absl::StatusOr<Args> Args::Parse(int argc, char** argv, int first,
-                                 const std::vector<FlagSpec>& specs) {
+                                 const std::vector<FlagSpec>& specs,
+                                 size_t max_positional) {
   Args args;
+  bool flags_ended = false;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.size() < 2 || arg[0] != '-' || arg == "--") {
+    if (arg == "--" && !flags_ended) {
+      flags_ended = true;
+      continue;
+    }
+    if (flags_ended || arg.size() < 2 || arg[0] != '-') {
+      if (args.positional_.size() == max_positional) {
+        // Most often a prompt with spaces that lost its quotes.
+        return absl::InvalidArgumentError(
+            absl::StrCat("unexpected argument '", arg,
+                         "' (quote values that contain spaces)"));
+      }
       args.positional_.push_back(arg);
       continue;
     }

@@ -21,10 +21,13 @@ struct FlagSpec {
 
 class Args {
  public:
-  // Parses argv[first..argc). Unknown flags, missing values and repeated
-  // flags are InvalidArgument errors.
+  // Parses argv[first..argc). Unknown flags, missing values, repeated flags
+  // and more than max_positional other arguments are InvalidArgument
+  // errors. After "--" every argument is positional (a TEXT that starts
+  // with '-').
   static absl::StatusOr<Args> Parse(int argc, char** argv, int first,
-                                    const std::vector<FlagSpec>& specs);
+                                    const std::vector<FlagSpec>& specs,
+                                    size_t max_positional = 0);
 
   bool Has(const std::string& name) const;
   std::optional<std::string> Get(const std::string& name) const;

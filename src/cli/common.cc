@@ -3,7 +3,9 @@
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "src/format/atomic_file.h"
 
 namespace wisp::cli {
 
@@ -43,6 +45,20 @@ absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids) {
           std::string(part) + "'");
     }
     ids->push_back(id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOutputPaths(const Args& args,
+                              std::initializer_list<const char*> flags) {
+  for (const char* flag : flags) {
+    std::optional<std::string> path = args.Get(flag);
+    if (!path) continue;
+    absl::Status writable = CheckWritable(*path);
+    if (!writable.ok()) {
+      return absl::Status(writable.code(),
+                          absl::StrCat(flag, ": ", writable.message()));
+    }
   }
   return absl::OkStatus();
 }

@@ -4,6 +4,7 @@
 #ifndef WISP_CLI_COMMON_H_
 #define WISP_CLI_COMMON_H_
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,12 @@ ModelPtr LoadModelOrReport(const std::string& path);
 FlagSpec ExactBf16Flag();
 // Whether `args` has --exact-bf16.
 bool HasExactBf16Flag(const Args& args);
+
+// Whether files can be written at the paths of those of `flags` that are
+// given (CheckWritable): commands check before their work, so that a typo in
+// a folder name fails at once. The error names the flag.
+absl::Status CheckOutputPaths(const Args& args,
+                              std::initializer_list<const char*> flags);
 
 // Parses "1,403,407" into ids; InvalidArgument on anything else.
 absl::Status ParseIds(const std::string& text, std::vector<int32_t>* ids);

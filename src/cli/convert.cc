@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/common.h"
@@ -21,12 +22,14 @@ absl::StatusOr<OnnxImportOptions> OnnxOptions(const Args& args) {
   options.llama2c_tokenizer = args.Get("--tokenizer").value_or("");
   options.gpt2_vocab = args.Get("--gpt2-vocab").value_or("");
   options.gpt2_merges = args.Get("--gpt2-merges").value_or("");
-  // 0 leaves each value to what the graph says.
+  // 0 leaves each value to what the graph says. The ranges are those a
+  // model file accepts (ValidateConfig).
   uint32_t* sizes[] = {&options.n_heads, &options.n_kv_heads,
                        &options.max_seq_len};
   const char* size_flags[] = {"--n-heads", "--n-kv-heads", "--max-seq-len"};
+  const long long size_max[] = {1024, 1024, 1 << 20};
   for (int i = 0; i < 3; ++i) {
-    auto value = args.Int(size_flags[i], 0, 1, 1 << 24);
+    auto value = args.Int(size_flags[i], 0, 1, size_max[i]);
     if (!value.ok()) return value.status();
     *sizes[i] = static_cast<uint32_t>(*value);
   }
@@ -34,6 +37,11 @@ absl::StatusOr<OnnxImportOptions> OnnxOptions(const Args& args) {
   auto theta = args.Float("--rope-theta", 0, 1, 1e12);
   if (!eps.ok()) return eps.status();
   if (!theta.ok()) return theta.status();
+  if (args.Has("--rope-theta") && *theta <= 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rope-theta must be greater than 1, got '",
+                     *args.Get("--rope-theta"), "'"));
+  }
   options.norm_eps = static_cast<float>(*eps);
   options.rope_theta = static_cast<float>(*theta);
   return options;
@@ -55,13 +63,16 @@ int RunConvert(int argc, char** argv) {
                            {{"--rope-theta"}},
                            {{"--dtype"}},
                            {{"-o", "--output"}},
-                           {{"-q", "--quiet"}, false}});
+                           {{"-q", "--quiet"}, false}},
+                          /*max_positional=*/1);
   if (!args.ok()) return ReportError(args.status());
   auto from = args->Required("--from");
   auto out = args->Required("-o");
   for (const absl::Status& s : {from.status(), out.status()}) {
     if (!s.ok()) return ReportError(s);
   }
+  absl::Status writable = CheckOutputPaths(*args, {"-o"});
+  if (!writable.ok()) return ReportError(writable);
   if (args->positional().size() != 1) {
     return ReportError("convert takes exactly one input MODEL file");
   }

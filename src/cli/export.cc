@@ -16,7 +16,8 @@ int RunExport(int argc, char** argv) {
                            {{"--names"}},
                            {{"--external-data"}},
                            {{"--no-check"}, false},
-                           {{"-q", "--quiet"}, false}});
+                           {{"-q", "--quiet"}, false}},
+                          /*max_positional=*/1);
   if (!args.ok()) return ReportError(args.status());
   auto to = args->Required("--to");
   auto out = args->Required("-o");
@@ -29,6 +30,8 @@ int RunExport(int argc, char** argv) {
   if (args->positional().size() != 1) {
     return ReportError("export takes exactly one input MODEL.wisp file");
   }
+  absl::Status writable = CheckOutputPaths(*args, {"-o"});
+  if (!writable.ok()) return ReportError(writable);
   OnnxExportOptions options;
   const std::string names = args->Get("--names").value_or("family");
   if (names == "wisp") {

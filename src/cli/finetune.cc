@@ -16,6 +16,9 @@
 namespace wisp::cli {
 namespace {
 
+// Training text is read whole (then tokenized in memory).
+constexpr uint64_t kMaxDataBytes = uint64_t{1} << 32;
+
 std::string FormatDuration(double seconds) {
   char text[32];
   const long s = std::lround(seconds);
@@ -56,7 +59,8 @@ int RunFinetune(int argc, char** argv) {
   auto data_path = args->Required("--data");
   auto out_path = args->Required("-o");
   wisp_trainer_params p = wisp_trainer_default_params();
-  auto steps = args->Int("--steps", 100, 1, 1LL << 40);
+  // The C API counts steps in 32 bits (wisp_trainer_params.total_steps).
+  auto steps = args->Int("--steps", 100, 1, (1LL << 31) - 1);
   auto lr = args->Float("--lr", p.learning_rate, 1e-12, 10);
   auto batch = args->Int("--batch", p.batch_size, 1, 4096);
   auto seq = args->Int("--seq", p.seq_len, 1, 1 << 20);
@@ -77,7 +81,8 @@ int RunFinetune(int argc, char** argv) {
         steps.status(), lr.status(), batch.status(), seq.status(),
         warmup.status(), decay.status(), clip.status(), seed.status(),
         threads.status(), save_every.status(), accum.status(), min_lr.status(),
-        eval_fraction.status(), eval_every.status()}) {
+        eval_fraction.status(), eval_every.status(), objective.status(),
+        mask_token.status()}) {
     if (!s.ok()) return ReportError(s);
   }
   const std::string schedule = args->Get("--schedule").value_or("cosine");
@@ -85,10 +90,16 @@ int RunFinetune(int argc, char** argv) {
     return ReportError("--schedule must be cosine or constant");
   }
   const std::string checkpoint = args->Get("--checkpoint").value_or("");
+  if (args->Has("--checkpoint") && checkpoint.empty()) {
+    return ReportError("--checkpoint needs a path");
+  }
   if (*save_every > 0 && checkpoint.empty()) {
     return ReportError("--save-every needs --checkpoint");
   }
-  auto text = ReadFileBytes(*data_path, "data file");
+  absl::Status writable =
+      CheckOutputPaths(*args, {"-o", "--checkpoint", "--log", "--plot"});
+  if (!writable.ok()) return ReportError(writable);
+  auto text = ReadFileBytes(*data_path, "data file", kMaxDataBytes);
   if (!text.ok()) return ReportError(text.status());
 
   ModelPtr model = LoadModelOrReport(*model_path);
@@ -134,9 +145,10 @@ int RunFinetune(int argc, char** argv) {
   }
 
   std::ofstream log;
-  if (auto log_path = args->Get("--log")) {
-    log.open(*log_path, std::ios::trunc);
-    if (!log) return ReportError("cannot create " + *log_path);
+  const std::string log_path = args->Get("--log").value_or("");
+  if (!log_path.empty()) {
+    log.open(log_path, std::ios::trunc);
+    if (!log) return ReportError("cannot create " + log_path);
     log << "step,loss,lr,grad_norm,tokens,tokens_per_s,elapsed_s\n";
   }
   std::vector<LossPoint> curve;
@@ -165,7 +177,8 @@ int RunFinetune(int argc, char** argv) {
       log << info.step << ',' << info.loss << ',' << info.learning_rate << ','
           << info.grad_norm << ',' << info.tokens << ',' << tokens_per_s << ','
           << elapsed << '\n';
-      log.flush();
+      // A full disk must not pass for a logged run.
+      if (!log.flush()) return ReportError("cannot write " + log_path);
     }
     if (*eval_every > 0 && info.step % *eval_every == 0) {
       float eval_loss = 0;
@@ -225,7 +238,7 @@ int RunEval(int argc, char** argv) {
         threads.status()}) {
     if (!s.ok()) return ReportError(s);
   }
-  auto text = ReadFileBytes(*data_path, "data file");
+  auto text = ReadFileBytes(*data_path, "data file", kMaxDataBytes);
   if (!text.ok()) return ReportError(text.status());
   ModelPtr model = LoadModelOrReport(*model_path);
   if (!model) return 1;

@@ -11,7 +11,7 @@
 namespace wisp::cli {
 
 int RunInspect(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {});
+  auto args = Args::Parse(argc, argv, 2, {}, /*max_positional=*/1);
   if (!args.ok()) return ReportError(args.status());
   if (args->positional().size() != 1) {
     return ReportError("inspect takes exactly one FILE.wisp argument");

@@ -1,6 +1,8 @@
 // `wisp`: convert, inspect and run models from the command line.
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 
 #include "src/cli/commands.h"
 #include "wisp/wisp.h"
@@ -61,7 +63,18 @@ int main(int argc, char** argv) {
       {"bench", wisp::cli::RunBench},
   };
   for (const auto& c : kCommands) {
-    if (!std::strcmp(command, c.name)) return c.run(argc, argv);
+    if (std::strcmp(command, c.name)) continue;
+    // The library reports its own failures as statuses; this catches the
+    // command's own allocations (a huge input read whole, say), which would
+    // otherwise end in std::terminate.
+    try {
+      return c.run(argc, argv);
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "wisp: error: out of memory\n");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "wisp: error: %s\n", e.what());
+    }
+    return 1;
   }
   if (!std::strcmp(command, "version") || !std::strcmp(command, "--version")) {
     std::printf("wisp %s\n", wisp_version());

@@ -10,7 +10,8 @@ namespace wisp::cli {
 
 int RunTokenize(int argc, char** argv) {
   auto args =
-      Args::Parse(argc, argv, 2, {{{"-m", "--model"}}, {{"--no-bos"}, false}});
+      Args::Parse(argc, argv, 2, {{{"-m", "--model"}}, {{"--no-bos"}, false}},
+                  /*max_positional=*/1);
   if (!args.ok()) return ReportError(args.status());
   auto model_path = args->Required("-m");
   if (!model_path.ok()) return ReportError(model_path.status());

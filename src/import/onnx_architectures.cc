@@ -225,7 +225,14 @@ absl::Status MapOnnxModel(const OnnxGraph& graph,
   std::string how = "--n-heads";
   std::optional<uint32_t> hd;
   if (options.n_heads > 0) {
-    if (dim % options.n_heads == 0) hd = c.dim / options.n_heads;
+    // The user's number: an error about it, not about the graph.
+    if (dim % options.n_heads != 0 || kv_rows % (dim / options.n_heads) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--n-heads ", options.n_heads, " does not fit this model: heads of ",
+          "dim ", dim, " / ", options.n_heads, " must divide both dim and the ",
+          kv_rows, " key rows"));
+    }
+    hd = c.dim / options.n_heads;
   } else {
     hd = FindHeadDim(graph, c.dim, &how);
   }

@@ -26,7 +26,7 @@ using testing::SharedPath;
 using testing::TempDir;
 
 struct Result {
-  int exit_code;
+  int exit_code;    // -1 when killed by a signal (an abort, a crash)
   std::string out;  // stdout
   std::string err;  // stderr
 };
@@ -180,15 +180,53 @@ TEST_F(CliTest, FailuresExitNonZeroWithOneLine) {
         std::string("convert --from gguf a -o b"),
         std::string("convert --from llama2c /no/such.bin --tokenizer x -o "
                     "/tmp/x.wisp"),
-        std::string("inspect /no/such.wisp"), std::string("frobnicate")}) {
+        std::string("inspect /no/such.wisp"),
+        // Extra words: usually a prompt that lost its quotes.
+        absl::StrCat("generate -m ", *model_, " -p Once upon -n 1"),
+        absl::StrCat("tokenize -m ", *model_, " a b"),
+        std::string("frobnicate")}) {
     Result r = RunWisp(args);
-    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_GT(r.exit_code, 0) << args << ": a clean exit, not a crash";
     EXPECT_NE(r.err.find("error"), std::string::npos) << args << ": " << r.err;
     if (args != "frobnicate") {
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
           << args << ": " << r.err;
     }
   }
+}
+
+// An output that cannot be written fails before any training (it used to
+// fail after the last step, naming a temporary file), and a log that cannot
+// be written fails the run.
+TEST_F(CliTest, FinetuneChecksItsOutputsFirst) {
+  const std::string data = TempDir() + "/cli_outputs_data.txt";
+  std::ofstream(data) << "Once upon a time there was a little dog.\n";
+  for (const std::string& out :
+       {std::string(" -o /no/such/folder/x.wisp"),
+        absl::StrCat(" -o ", TempDir(), " "),
+        absl::StrCat(" -o ", TempDir(), "/x.wisp --plot /no/such/p.svg"),
+        absl::StrCat(" -o ", TempDir(), "/x.wisp --checkpoint /no/such/c")}) {
+    Result r = RunWisp(absl::StrCat("finetune -m ", *model_, " --data ", data,
+                                    " --steps 2 --seq 8 --batch 1", out));
+    EXPECT_GT(r.exit_code, 0) << out;
+    EXPECT_EQ(r.err.find("step 1"), std::string::npos) << out << r.err;
+    EXPECT_EQ(r.err.find(".tmp."), std::string::npos) << out << r.err;
+  }
+  Result full = RunWisp(absl::StrCat("finetune -m ", *model_, " --data ", data,
+                                     " --steps 2 --seq 8 --batch 1 -o ",
+                                     TempDir(), "/x.wisp --log /dev/full"));
+  EXPECT_GT(full.exit_code, 0) << full.err;
+  EXPECT_NE(full.err.find("cannot write /dev/full"), std::string::npos)
+      << full.err;
+}
+
+// "--" ends the flags: a text may start with '-'.
+TEST_F(CliTest, TokenizeTakesTextAfterDoubleDash) {
+  Result dash = RunWisp(absl::StrCat("tokenize -m ", *model_, " -- -x"));
+  EXPECT_EQ(dash.exit_code, 0) << dash.err;
+  EXPECT_FALSE(dash.out.empty());
+  Result flag = RunWisp(absl::StrCat("tokenize -m ", *model_, " -x"));
+  EXPECT_GT(flag.exit_code, 0);
 }
 
 std::vector<std::string> CsvColumn(const std::string& csv, size_t column) {
@@ -380,9 +418,19 @@ TEST_F(CliTest, TrainingFailuresExitNonZero) {
                      " -o /tmp/x.wisp --lr -1"),
         absl::StrCat("finetune -m ", *model_, " --data ", *model_,
                      " -o /tmp/x.wisp --save-every 2"),
+        // These had aborted on an unchecked StatusOr.
+        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
+                     " -o /tmp/x.wisp --objective bogus"),
+        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
+                     " -o /tmp/x.wisp --mask-token -2"),
+        // The C API counts steps in 32 bits.
+        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
+                     " -o /tmp/x.wisp --steps 4294967296"),
+        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
+                     " -o /tmp/x.wisp --checkpoint ''"),
         absl::StrCat("eval -m ", *model_, " --data /no/such.txt")}) {
     Result r = RunWisp(args);
-    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_GT(r.exit_code, 0) << args << ": a clean exit, not a crash";
     EXPECT_NE(r.err.find("error"), std::string::npos) << args << r.err;
   }
 }
@@ -442,9 +490,10 @@ TEST_F(CliTest, BenchFailuresExitNonZeroWithAnError) {
         absl::StrCat("bench -m ", *model_, " --gen-tokens 0"),
         absl::StrCat("bench -m ", *model_, " --threads 0"),
         absl::StrCat("bench -m ", *model_, " --train --seq 4096"),
+        absl::StrCat("bench -m ", *model_, " --batch 2"),
         absl::StrCat("bench -m ", *model_, " --bogus 1")}) {
     Result r = RunWisp(args);
-    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_GT(r.exit_code, 0) << args << ": a clean exit, not a crash";
     EXPECT_NE(r.err.find("wisp: error:"), std::string::npos)
         << args << ": " << r.err;
     EXPECT_EQ(r.out, "") << args;
