@@ -231,7 +231,10 @@ typedef struct wisp_session wisp_session;
 typedef struct wisp_session_params {
   size_t struct_size; /* sizeof(wisp_session_params) */
   /* Threads computing for this session, including the caller's: 1 (the
-   * default) runs everything on the calling thread with no worker threads. */
+   * default) runs everything on the calling thread with no worker threads.
+   * More than the CPUs the process may run on (its affinity mask) are
+   * reduced to that many: extra threads only wait for each other. No result
+   * depends on the number. */
   int32_t n_threads;
   /* Maximum tokens in the context; 0 (default) means the model's max_seq_len.
    * The KV cache for all of it is allocated at creation. */
@@ -382,7 +385,7 @@ typedef struct wisp_eval_params {
   size_t struct_size; /* sizeof(wisp_eval_params) */
   int32_t seq_len; /* tokens per window; default 256, capped at max_seq_len */
   int32_t batch_size; /* windows per forward pass; default 8 */
-  int32_t n_threads;  /* including the caller's; default 1 */
+  int32_t n_threads;  /* including the caller's; default 1; as for sessions */
   int32_t objective;  /* wisp_objective; default WISP_OBJECTIVE_CAUSAL */
   /* masked LM: the mask token; -1 (default): the tokenizer's [MASK], else
    * its end-of-text token. The masking is seeded: the same every call. */
@@ -436,7 +439,7 @@ typedef struct wisp_trainer_params {
   float eps;            /* default 1e-8 */
   float grad_clip;      /* max global gradient norm, 0: off; default 1.0 */
   uint64_t seed;        /* data shuffling; default 0 */
-  int32_t n_threads;    /* including the caller's; default 1 */
+  int32_t n_threads;    /* including the caller's; default 1; as for sessions */
   float eval_fraction;  /* held-out tail of the data, 0..0.5; default 0.1 */
   int32_t objective;    /* wisp_objective; default WISP_OBJECTIVE_CAUSAL */
   float mask_probability; /* masked LM: share of positions chosen; 0.15 */

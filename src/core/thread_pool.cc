@@ -1,5 +1,8 @@
 #include "src/core/thread_pool.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <system_error>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -116,6 +119,22 @@ void ThreadPool::WorkerLoop(size_t thread) {
     seen = generation;
     RunTasks(generation, thread);
   }
+}
+
+size_t AvailableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return static_cast<size_t>(count);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::unique_ptr<ThreadPool> MakeComputePool(size_t num_threads) {
+  const size_t threads = std::min(num_threads, AvailableCpus());
+  if (threads <= 1) return nullptr;
+  return std::make_unique<ThreadPool>(threads);
 }
 
 }  // namespace wisp

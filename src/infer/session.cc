@@ -30,15 +30,13 @@ Session::Session(const Model& model, const SessionOptions& options)
       capacity_(options.context_length ? options.context_length
                                        : model.config().max_seq_len) {
   const ModelConfig& c = model.config();
-  if (options.num_threads > 1) {
-    pool_ = std::make_unique<ThreadPool>(options.num_threads);
-  }
+  pool_ = MakeComputePool(options.num_threads);
   const size_t cache_floats = size_t{c.n_layers} * capacity_ * c.kv_dim();
   keys_ = LargeArray<float>(cache_floats);  // no page touched until used
   values_ = LargeArray<float>(cache_floats);
   logits_.resize(c.vocab_size);
   // Decoding needs blocks of one; prompts grow the scratch on first use.
-  scratch_.Reserve(c, 1, options.num_threads);
+  scratch_.Reserve(c, 1, ComputeThreads());
   history_.reserve(capacity_);
 }
 
@@ -71,7 +69,7 @@ absl::Status Session::Feed(absl::Span<const int32_t> tokens,
   size_t done = 0;
   while (done < tokens.size()) {
     const size_t n = std::min(block, tokens.size() - done);
-    scratch_.Reserve(c, n, options_.num_threads);
+    scratch_.Reserve(c, n, ComputeThreads());
     const bool last_block = done + n == tokens.size();
     float* out = all_logits ? all_logits + done * c.vocab_size : nullptr;
     if (out) {

@@ -78,7 +78,9 @@ class Session {
   const Model& model_;
   SessionOptions options_;
   size_t capacity_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> pool_;  // null: everything on the caller
+  // Threads that compute (the pool's, which may be fewer than asked for).
+  size_t ComputeThreads() const { return pool_ ? pool_->num_threads() : 1; }
   // [layer][capacity][kv_dim], deliberately left uninitialised: pages are
   // touched only as positions are written, and nothing reads a row at or past
   // history_.size(). Zeroing the whole cache up front cost ~6 % of a prefill.

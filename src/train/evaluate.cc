@@ -70,10 +70,7 @@ absl::StatusOr<LossSum> EvaluateText(const Model& model, std::string_view text,
   absl::StatusOr<Dataset> data =
       DatasetFromText(*model.tokenizer(), text, data_options);
   if (!data.ok()) return data.status();
-  std::unique_ptr<ThreadPool> pool;
-  if (options.num_threads > 1) {
-    pool = std::make_unique<ThreadPool>(options.num_threads);
-  }
+  std::unique_ptr<ThreadPool> pool = MakeComputePool(options.num_threads);
   TrainGraph graph(model, MaskFor(options.objective, c.mask));
   // The training graph runs f32 weights: a bf16 model is evaluated on
   // widened copies.

@@ -86,9 +86,7 @@ Trainer::Trainer(const Model& base, const TrainOptions& options,
       v_(Parameters::ZerosLike(params_)),
       graph_(base, MaskFor(options.objective, base.config().mask)),
       rng_(options.seed) {
-  if (options.num_threads > 1) {
-    pool_ = std::make_unique<ThreadPool>(options.num_threads);
-  }
+  pool_ = MakeComputePool(options.num_threads);
 }
 
 absl::Status Trainer::SetData(std::vector<int32_t> tokens) {
