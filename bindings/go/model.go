@@ -164,7 +164,10 @@ func (m *Model) Evaluate(text string, params *EvalParams) (float32, error) {
 	err := m.use(func(ptr *C.wisp_model) error {
 		var cparams *C.wisp_eval_params
 		if params != nil {
-			c, free := params.toC()
+			c, free, err := params.toC()
+			if err != nil {
+				return err
+			}
 			defer free()
 			cparams = &c
 		}

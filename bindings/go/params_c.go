@@ -4,7 +4,10 @@ package wisp
 // #include <wisp/wisp.h>
 import "C"
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Conversions between the Go mirrors and the C structs. Each toC starts from
 // the C defaults so struct_size is always right.
@@ -16,12 +19,17 @@ func cBool(b bool) C.int {
 	return 0
 }
 
-// cStringOrNil returns a malloc'ed copy of s, or NULL for "".
-func cStringOrNil(s string) *C.char {
-	if s == "" {
-		return nil
+// cStringOrNil returns a malloc'ed copy of s, or NULL for "". A NUL byte
+// would silently cut the string short in C, so it is refused (what names
+// the field in the error).
+func cStringOrNil(s, what string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, invalidArgument(what + " contains a NUL byte")
 	}
-	return C.CString(s)
+	if s == "" {
+		return nil, nil
+	}
+	return C.CString(s), nil
 }
 
 // DefaultModelParams returns the library's default ModelParams.
@@ -131,15 +139,19 @@ func evalParamsFromC(c C.wisp_eval_params) EvalParams {
 }
 
 // toC returns the C struct and a function releasing its C string.
-func (p *EvalParams) toC() (C.wisp_eval_params, func()) {
+func (p *EvalParams) toC() (C.wisp_eval_params, func(), error) {
 	c := C.wisp_eval_default_params()
 	c.seq_len = C.int32_t(p.SeqLen)
 	c.batch_size = C.int32_t(p.BatchSize)
 	c.n_threads = C.int32_t(p.Threads)
 	c.objective = C.int32_t(p.Objective)
 	c.mask_token = C.int32_t(p.MaskToken)
-	c.prefix_separator = cStringOrNil(p.PrefixSeparator)
-	return c, func() { C.free(unsafe.Pointer(c.prefix_separator)) }
+	sep, err := cStringOrNil(p.PrefixSeparator, "PrefixSeparator")
+	if err != nil {
+		return c, func() {}, err
+	}
+	c.prefix_separator = sep
+	return c, func() { C.free(unsafe.Pointer(sep)) }, nil
 }
 
 // DefaultTrainerParams returns the library's default TrainerParams.
@@ -173,7 +185,7 @@ func trainerParamsFromC(c C.wisp_trainer_params) TrainerParams {
 }
 
 // toC returns the C struct and a function releasing its C string.
-func (p *TrainerParams) toC() (C.wisp_trainer_params, func()) {
+func (p *TrainerParams) toC() (C.wisp_trainer_params, func(), error) {
 	c := C.wisp_trainer_default_params()
 	c.learning_rate = C.float(p.LearningRate)
 	c.lr_schedule = C.int32_t(p.LRSchedule)
@@ -194,8 +206,12 @@ func (p *TrainerParams) toC() (C.wisp_trainer_params, func()) {
 	c.objective = C.int32_t(p.Objective)
 	c.mask_probability = C.float(p.MaskProbability)
 	c.mask_token = C.int32_t(p.MaskToken)
-	c.prefix_separator = cStringOrNil(p.PrefixSeparator)
-	return c, func() { C.free(unsafe.Pointer(c.prefix_separator)) }
+	sep, err := cStringOrNil(p.PrefixSeparator, "PrefixSeparator")
+	if err != nil {
+		return c, func() {}, err
+	}
+	c.prefix_separator = sep
+	return c, func() { C.free(unsafe.Pointer(sep)) }, nil
 }
 
 func stepInfoFromC(c *C.wisp_step_info) StepInfo {

@@ -46,14 +46,20 @@ func TestParamsSurviveTheTripThroughC(t *testing.T) {
 	}
 	eval := EvalParams{}
 	fillDistinct(&eval)
-	c, free := eval.toC()
+	c, free, err := eval.toC()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := evalParamsFromC(c); got != eval {
 		t.Errorf("eval %+v -> %+v", eval, got)
 	}
 	free()
 	trainer := TrainerParams{}
 	fillDistinct(&trainer)
-	ct, freeT := trainer.toC()
+	ct, freeT, err := trainer.toC()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := trainerParamsFromC(ct); got != trainer {
 		t.Errorf("trainer %+v -> %+v", trainer, got)
 	}

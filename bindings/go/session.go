@@ -13,7 +13,9 @@ type Session struct {
 	ptr   *C.wisp_session
 	model *Model // kept alive, and its C model, while the session is open
 	vocab int
-	text  utf8Assembler // a UTF-8 character split across generated tokens
+	// The model's context: no session holds more tokens.
+	maxSeqLen int
+	text      utf8Assembler // a UTF-8 character split across generated tokens
 }
 
 // NewSession creates a session on the model; params may be nil for the
@@ -35,7 +37,8 @@ func (m *Model) NewSession(params *SessionParams) (*Session, error) {
 		m.removeChild()
 		return nil, err
 	}
-	s := &Session{ptr: ptr, model: m, vocab: int(m.config.VocabSize)}
+	s := &Session{ptr: ptr, model: m, vocab: int(m.config.VocabSize),
+		maxSeqLen: int(m.config.MaxSeqLen)}
 	runtime.SetFinalizer(s, (*Session).Close)
 	return s, nil
 }
@@ -72,8 +75,13 @@ func (s *Session) Close() error {
 	})
 }
 
-// Model returns the model the session runs on.
-func (s *Session) Model() *Model { return s.model }
+// Model returns the model the session runs on (nil for a nil *Session).
+func (s *Session) Model() *Model {
+	if s == nil {
+		return nil
+	}
+	return s.model
+}
 
 // Reset empties the context (position back to 0), keeping its memory.
 func (s *Session) Reset() error {
@@ -108,6 +116,15 @@ func (s *Session) Feed(ids []int32) error {
 // FeedLogits is Feed that also returns the logits of every fed position:
 // len(ids) rows of VocabSize floats, row t predicting the token after ids[t].
 func (s *Session) FeedLogits(ids []int32) ([]float32, error) {
+	if s == nil {
+		return nil, nilHandle("Session")
+	}
+	// More ids than any context holds: the library's ErrOutOfRange, before
+	// asking for len(ids) x VocabSize floats, which Go cannot survive
+	// failing to get.
+	if len(ids) > s.maxSeqLen {
+		return nil, s.Feed(ids)
+	}
 	logits := make([]float32, len(ids)*s.vocab)
 	err := s.with(func(ptr *C.wisp_session) error {
 		var out *C.float
@@ -128,6 +145,9 @@ func (s *Session) FeedLogits(ids []int32) ([]float32, error) {
 // Logits returns the VocabSize logits after the last fed token
 // (ErrOutOfRange if nothing was fed).
 func (s *Session) Logits() ([]float32, error) {
+	if s == nil {
+		return nil, nilHandle("Session")
+	}
 	logits := make([]float32, s.vocab)
 	var n C.size_t
 	err := s.with(func(ptr *C.wisp_session) error {

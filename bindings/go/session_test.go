@@ -95,6 +95,13 @@ func TestSessionErrors(t *testing.T) {
 	if err := s.Feed(make([]int32, 9)); !errors.Is(err, ErrOutOfRange) {
 		t.Errorf("overflowing the context: %v", err)
 	}
+	// 32 Mi ids with logits asked for 64 GB of them, a fatal error in Go,
+	// before the library could say they do not fit.
+	for _, n := range []int{513, 1 << 25} {
+		if _, err := s.FeedLogits(make([]int32, n)); !errors.Is(err, ErrOutOfRange) {
+			t.Errorf("FeedLogits of %d ids: %v", n, err)
+		}
+	}
 	if pos, _ := s.Position(); pos != 0 {
 		t.Errorf("a failed feed fed %d tokens", pos)
 	}
@@ -143,6 +150,15 @@ func TestNilHandlesAreRefused(t *testing.T) {
 	}
 	if _, err := s.Stream(bg, nil, 1).Wait(); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("nil Session stream: %v", err)
+	}
+	if _, err := s.Logits(); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Session Logits: %v", err)
+	}
+	if _, err := s.FeedLogits([]int32{1}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Session FeedLogits: %v", err)
+	}
+	if s.Model() != nil {
+		t.Error("nil Session has a model")
 	}
 	if _, err := tr.Step(); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("nil Trainer: %v", err)

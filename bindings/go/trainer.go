@@ -31,7 +31,11 @@ func (m *Model) NewTrainer(params *TrainerParams) (*Trainer, error) {
 	}
 	var cparams *C.wisp_trainer_params
 	if params != nil {
-		c, free := params.toC()
+		c, free, err := params.toC()
+		if err != nil {
+			m.removeChild()
+			return nil, err
+		}
 		defer free()
 		cparams = &c
 	}

@@ -212,6 +212,15 @@ func TestTrainerErrors(t *testing.T) {
 	if err := tr.SaveCheckpoint(filepath.Join(t.TempDir(), "no/such/dir/x.ckpt")); err == nil {
 		t.Error("saving into a missing directory succeeded")
 	}
+	// A NUL would cut the separator short in C: "|\x00zzz" trained as "|".
+	nul := smallRun()
+	nul.PrefixSeparator = "|\x00zzz"
+	if _, err := m.NewTrainer(nul); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("NUL in PrefixSeparator: %v", err)
+	}
+	if _, err := m.Evaluate("some text", &EvalParams{PrefixSeparator: "\x00"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("NUL in EvalParams.PrefixSeparator: %v", err)
+	}
 	if err := tr.SetDataIDs(greedy(t).AllIDs); err != nil {
 		t.Fatal(err)
 	}

@@ -111,10 +111,18 @@ namespace Wisp
         public int[] Tokenize(byte[] text, bool addBos = true)
         {
             if (text == null) throw new ArgumentNullException("text");
+            return Tokenize(Live, text, addBos);
+        }
+
+        // Tokenize on a native handle: sessions keep theirs alive and use it
+        // after this Model was disposed.
+        internal static int[] Tokenize(ModelHandle handle, byte[] text,
+                                       bool addBos)
+        {
             UIntPtr length = new UIntPtr((uint)text.Length);
             return AskThenCopy.Fetch<int>(
                 delegate(int[] ids, UIntPtr capacity, out UIntPtr n) {
-                    return NativeMethods.wisp_tokenize(Live, text, length,
+                    return NativeMethods.wisp_tokenize(handle, text, length,
                                                        addBos ? 1 : 0, ids,
                                                        capacity, out n);
                 },

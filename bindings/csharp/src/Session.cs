@@ -12,6 +12,9 @@ namespace Wisp
     public sealed class Session : IDisposable
     {
         private readonly Model model_;
+        // The native model, which the session keeps alive (also after
+        // model_ is disposed).
+        private readonly ModelHandle model_handle_;
         private readonly SessionHandle handle_;
         private readonly UseGuard guard_ = new UseGuard("Session");
         // Carries an incomplete UTF-8 sequence from one Continue call to the
@@ -21,12 +24,13 @@ namespace Wisp
         internal Session(Model model, SessionParams parameters)
         {
             model_ = model;
+            model_handle_ = model.Handle;
             wisp_session_params p = parameters.ToNative();
             SessionHandle handle;
             WispException.Check(
                 NativeMethods.wisp_session_create(model.Handle, ref p, out handle),
                 "wisp_session_create");
-            handle.KeepAlive(model.Handle);
+            handle.KeepAlive(model_handle_);
             handle_ = handle;
         }
 
@@ -74,15 +78,37 @@ namespace Wisp
         /// </summary>
         public void Feed(string text, bool addBos)
         {
-            FeedInto(model_.Tokenize(text, addBos), null);
+            FeedInto(Model.Tokenize(model_handle_, Utf8.Bytes(text), addBos),
+                     null);
         }
 
         /// <summary>Feeds ids and returns ids.Length * VocabSize logits: row
-        /// t predicts the token after ids[t].</summary>
+        /// t predicts the token after ids[t]. Errors as for Feed, and
+        /// OutOfMemory if the logits do not fit in memory.</summary>
         public float[] FeedWithLogits(int[] ids)
         {
             if (ids == null) throw new ArgumentNullException("ids");
-            float[] logits = new float[checked(ids.Length * model_.Config.VocabSize)];
+            // More ids than any context holds: the library's OutOfRange,
+            // before asking for ids x vocab floats.
+            if (ids.Length > model_.Config.MaxSeqLen)
+            {
+                FeedInto(ids, null);
+                throw new WispException(Status.Internal,
+                                        "fed more ids than max_seq_len");
+            }
+            float[] logits;
+            try
+            {
+                logits = new float[checked(ids.Length * model_.Config.VocabSize)];
+            }
+            catch (Exception e) when (e is OutOfMemoryException ||
+                                      e is OverflowException)
+            {
+                throw new WispException(
+                    Status.OutOfMemory,
+                    string.Format("no memory for the logits of {0} ids",
+                                  ids.Length));
+            }
             FeedInto(ids, logits);
             return logits;
         }

@@ -71,6 +71,14 @@ namespace Wisp.Tests
                 Check.Fails(Status.OutOfRange, () => s.Generate(3), "generate before feed");
                 Check.Fails(Status.OutOfRange, () => s.Feed(new int[9]),
                             "more than the context");
+                // 32 Mi ids with logits asked for 64 GB of them (an
+                // OutOfMemoryException) before the library could refuse.
+                Check.Fails(Status.OutOfRange,
+                            () => s.FeedWithLogits(new int[513]),
+                            "more ids than max_seq_len, with logits");
+                Check.Fails(Status.OutOfRange,
+                            () => s.FeedWithLogits(new int[1 << 25]),
+                            "32 Mi ids with logits");
                 s.Feed(new[] {1, 403, 407});
                 GenerationResult r = s.Generate(20, SamplerParams.Greedy());
                 Check.Equal(StopReason.ContextFull, r.StopReason, "context full");
@@ -125,6 +133,9 @@ namespace Wisp.Tests
             s.Feed(new[] {1, 403, 407, 261, 378});
             Check.Equal(10, s.Generate(5, SamplerParams.Greedy()).Tokens.Length + 5,
                         "generation after the model's Dispose");
+            s.Reset();
+            s.Feed("Once upon", true);  // tokenizes on the session's model
+            Check.Equal(true, s.Position > 1, "text fed after the model's Dispose");
             s.Dispose();
         }
     }

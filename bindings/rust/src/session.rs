@@ -119,10 +119,31 @@ impl Session {
     }
 
     /// Feeds `ids` and returns the logits of every fed position: row t (of
-    /// `vocab_size` floats) predicts the token after `ids[t]`.
+    /// `vocab_size` floats) predicts the token after `ids[t]`. Errors as for
+    /// `feed`, and OutOfMemory if the logits do not fit in memory.
     pub fn feed_with_logits(&mut self, ids: &[i32]) -> Result<Vec<f32>> {
-        let vocab = usize::try_from(self.model.config()?.vocab_size).unwrap_or(0);
-        let mut logits = vec![0f32; ids.len() * vocab];
+        let config = self.model.config()?;
+        // More ids than any context holds: the library's OutOfRange, before
+        // asking for ids x vocab floats (which could abort the process).
+        if ids.len() > usize::try_from(config.max_seq_len).unwrap_or(0) {
+            return Err(self
+                .feed(ids)
+                .err()
+                .unwrap_or_else(|| Error::new(Status::Internal, "fed more ids than max_seq_len")));
+        }
+        let vocab = usize::try_from(config.vocab_size).unwrap_or(0);
+        let out_of_memory = || {
+            Error::new(
+                Status::OutOfMemory,
+                format!("no memory for the logits of {} ids", ids.len()),
+            )
+        };
+        let floats = ids.len().checked_mul(vocab).ok_or_else(out_of_memory)?;
+        let mut logits = Vec::new();
+        logits
+            .try_reserve_exact(floats)
+            .map_err(|_| out_of_memory())?;
+        logits.resize(floats, 0f32);
         // SAFETY: ids and logits valid for the lengths passed.
         check(unsafe {
             sys::wisp_session_feed(

@@ -115,6 +115,19 @@ fn overflowing_the_context_is_out_of_range_and_feeds_nothing() {
     assert_eq!(session.position().unwrap(), 0);
 }
 
+// 32 Mi ids with logits asked for 64 GB of them, which aborted the process
+// before the library could say the context is too short.
+#[test]
+fn too_many_ids_with_logits_are_out_of_range_not_an_abort() {
+    let model = load_model();
+    let mut session = Session::new(&model).unwrap();
+    for n in [model.config().unwrap().max_seq_len as usize + 1, 1 << 25] {
+        let err = session.feed_with_logits(&vec![1; n]).unwrap_err();
+        assert_eq!(err.status(), Status::OutOfRange, "{n} ids: {err}");
+        assert_eq!(session.position().unwrap(), 0);
+    }
+}
+
 #[test]
 fn bad_parameters_are_invalid_arguments() {
     let model = load_model();
