@@ -106,8 +106,8 @@ WISP_API wisp_model_params wisp_model_default_params(void);
 /* Loads a .wisp model file, memory-mapping its weights in place.
  * params may be NULL for defaults. On success *out_model owns the model;
  * release it with wisp_model_free after every session on it is freed.
- * Errors: INVALID_ARGUMENT (NULL path/out, bad params, unusable config),
- * NOT_FOUND, CORRUPT (truncated, bad checksum, bad metadata), UNSUPPORTED
+ * Errors: INVALID_ARGUMENT (NULL or empty path, NULL out, bad params,
+ * unusable config, not a regular file), NOT_FOUND, CORRUPT (truncated, bad checksum, bad metadata), UNSUPPORTED
  * (e.g. a newer format version or an architecture this build lacks).
  * Thread-safe. */
 WISP_API wisp_status wisp_model_load(const char* path,
@@ -454,8 +454,8 @@ WISP_API wisp_trainer_params wisp_trainer_default_params(void);
 /* Creates a trainer that fine-tunes a copy of every weight of `model` (full
  * fine-tuning; the model itself is not changed and must outlive the
  * trainer). params may be NULL. Errors: INVALID_ARGUMENT (NULL, out-of-range
- * params, seq_len above max_seq_len), UNSUPPORTED (non-f32 weights),
- * OUT_OF_MEMORY. A trainer is single-threaded: use it from one thread at a
+ * params, seq_len above max_seq_len), UNSUPPORTED (weights neither f32
+ * nor bf16; bf16 weights train as exact f32 copies), OUT_OF_MEMORY. A trainer is single-threaded: use it from one thread at a
  * time. */
 WISP_API wisp_status wisp_trainer_create(const wisp_model* model,
                                          const wisp_trainer_params* params,

@@ -13,6 +13,7 @@ namespace wisp {
 
 absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::Open(
     const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("empty file path");
   // Non-blocking, so that a pipe at `path` is refused below instead of
   // waiting for a writer; regular files read the same either way.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

@@ -41,6 +41,11 @@ absl::Status ValidateTrainOptions(const TrainOptions& o,
   if (!(o.min_lr_ratio >= 0.0f && o.min_lr_ratio <= 1.0f)) {
     return bad("min_lr_ratio must be in [0, 1]");
   }
+  // Checked here, not first when data is set: a trainer that cannot take
+  // any data should not be created.
+  if (!(o.eval_fraction >= 0.0f && o.eval_fraction <= 0.5f)) {
+    return bad("eval_fraction must be in [0, 0.5]");
+  }
   if (o.num_threads == 0 || o.num_threads > 1024) {
     return bad("thread count must be 1..1024");
   }

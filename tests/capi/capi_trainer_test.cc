@@ -154,6 +154,14 @@ TEST_F(CApiTrainerTest, ErrorsAreStatuses) {
   params.batch_size = -1;
   EXPECT_EQ(wisp_trainer_create(model_, &params, &trainer),
             WISP_ERR_INVALID_ARGUMENT);
+  // Refused at creation, not first when data is set.
+  for (float fraction : {-1.0f, 0.9f, float(NAN)}) {
+    params = wisp_trainer_default_params();
+    params.eval_fraction = fraction;
+    EXPECT_EQ(wisp_trainer_create(model_, &params, &trainer),
+              WISP_ERR_INVALID_ARGUMENT)
+        << fraction;
+  }
   EXPECT_EQ(wisp_trainer_create(nullptr, nullptr, &trainer),
             WISP_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(trainer, nullptr);
