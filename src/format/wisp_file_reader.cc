@@ -6,6 +6,7 @@
 #include "src/format/crc32c.h"
 #include "src/format/crc32c_parallel.h"
 #include "src/format/header_codec.h"
+#include "src/format/metadata_alignment.h"
 #include "src/format/wisp_file.h"
 #include "src/format/wisp_generated.h"
 
@@ -147,6 +148,9 @@ absl::Status WispFile::Parse(const ReadOptions& options) {
     return Corrupt(path, "metadata fails FlatBuffers verification");
   }
   const fb::File* root = fb::GetFile(meta);
+  if (!format_internal::WideArraysAligned(*root)) {
+    return Corrupt(path, "metadata has a misaligned 64-bit array");
+  }
   if (static_cast<uint8_t>(root->kind()) > 2) {
     return Corrupt(path, "unknown file kind");
   }

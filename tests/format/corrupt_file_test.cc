@@ -88,7 +88,28 @@ struct CraftedTensor {
   std::vector<uint64_t> shape = {4};
   uint64_t offset = 0;
   uint64_t byte_length = 16;
+  // The shape's 8-byte elements 4 bytes off their alignment, which the
+  // FlatBuffers 2.0 verifier lets through.
+  bool misaligned_shape = false;
 };
+
+// A [uint64] vector whose elements start 4 bytes past an 8-byte boundary of
+// the finished buffer: built as 4-byte words (the builder then aligns the
+// vector to 4 only), with a word of padding after the elements when the
+// builder's position would align them.
+flatbuffers::Offset<flatbuffers::Vector<uint64_t>> MisalignedVector(
+    flatbuffers::FlatBufferBuilder& b, const std::vector<uint64_t>& values) {
+  const size_t n = values.size();
+  b.StartVector(2 * n + 1, sizeof(uint32_t));
+  // The finished buffer's size is a multiple of 8, so an element at
+  // GetSize() bytes from its end is 8-aligned when GetSize() is.
+  if ((b.GetSize() + 8 * n) % 8 == 0) b.PushElement<uint32_t>(0);
+  for (size_t i = n; i-- > 0;) {
+    b.PushElement(static_cast<uint32_t>(values[i] >> 32));
+    b.PushElement(static_cast<uint32_t>(values[i]));
+  }
+  return flatbuffers::Offset<flatbuffers::Vector<uint64_t>>(b.EndVector(n));
+}
 
 using TokenizerMaker = std::function<flatbuffers::Offset<fb::Tokenizer>(
     flatbuffers::FlatBufferBuilder&)>;
@@ -102,7 +123,8 @@ std::string CraftFile(
   std::vector<flatbuffers::Offset<fb::Tensor>> entries;
   for (const CraftedTensor& t : tensors) {
     auto name = b.CreateString(t.name);
-    auto shape = b.CreateVector(t.shape);
+    auto shape = t.misaligned_shape ? MisalignedVector(b, t.shape)
+                                    : b.CreateVector(t.shape);
     entries.push_back(
         fb::CreateTensor(b, name, t.dtype, shape, t.offset, t.byte_length, 0));
   }
@@ -210,6 +232,22 @@ TEST(CraftedFileTest, ZeroOrOverflowingDimensions) {
   scalar.shape = {};
   EXPECT_EQ(OpenCrafted(CraftFile({scalar}, 64)).code(),
             absl::StatusCode::kDataLoss);
+}
+
+// Found by fuzzing model files (UBSan: a misaligned 8-byte load inside
+// FlatBuffers): the verifier passes such a shape, the reader must not read
+// it.
+TEST(CraftedFileTest, MisalignedShapeIsDataLoss) {
+  CraftedTensor aligned, misaligned;
+  misaligned.misaligned_shape = true;
+  for (const std::vector<uint64_t>& shape :
+       {std::vector<uint64_t>{4}, std::vector<uint64_t>{2, 2}}) {
+    aligned.shape = misaligned.shape = shape;
+    EXPECT_TRUE(OpenCrafted(CraftFile({aligned}, 64)).ok());
+    const absl::Status s = OpenCrafted(CraftFile({misaligned}, 64));
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_NE(s.message().find("misaligned"), std::string::npos) << s;
+  }
 }
 
 TEST(CraftedFileTest, OverlappingTensors) {

@@ -6,6 +6,7 @@
 #include "flatbuffers/flatbuffers.h"
 #include "src/format/crc32c.h"
 #include "src/format/header_codec.h"
+#include "src/format/metadata_alignment.h"
 #include "src/format/wisp_file.h"
 #include "src/format/wisp_generated.h"
 
@@ -37,7 +38,12 @@ MetadataCopy::MetadataCopy(const uint8_t* data, size_t size)
   if (size == 0) return;
   std::memcpy(words_.data(), data, size);
   flatbuffers::Verifier verifier(this->data(), size);
-  if (fb::VerifyFileBuffer(verifier)) file_ = fb::GetFile(this->data());
+  // The reader's checks before any field is read (the object API's UnPack
+  // reads them all): misaligned arrays are undefined behaviour to read.
+  if (fb::VerifyFileBuffer(verifier) &&
+      format_internal::WideArraysAligned(*fb::GetFile(this->data()))) {
+    file_ = fb::GetFile(this->data());
+  }
 }
 
 std::string SealWispFile(const uint8_t* metadata, size_t size,
