@@ -388,7 +388,8 @@ typedef struct wisp_eval_params {
   int32_t n_threads;  /* including the caller's; default 1; as for sessions */
   int32_t objective;  /* wisp_objective; default WISP_OBJECTIVE_CAUSAL */
   /* masked LM: the mask token; -1 (default): the tokenizer's [MASK], else
-   * its end-of-text token. The masking is seeded: the same every call. */
+   * its end-of-text token; below -1: INVALID_ARGUMENT. The masking is
+   * seeded: the same every call. */
   int32_t mask_token;
   /* prefix LM: each line holding this separator is one example whose prefix
    * ends with it; NULL or "" (default): a seeded random prefix per window.
@@ -443,7 +444,8 @@ typedef struct wisp_trainer_params {
   float eval_fraction;  /* held-out tail of the data, 0..0.5; default 0.1 */
   int32_t objective;    /* wisp_objective; default WISP_OBJECTIVE_CAUSAL */
   float mask_probability; /* masked LM: share of positions chosen; 0.15 */
-  int32_t mask_token;     /* masked LM; -1: [MASK], else end-of-text */
+  /* masked LM: -1 (default): [MASK], else end-of-text; below -1 invalid */
+  int32_t mask_token;
   /* prefix LM separator as in wisp_eval_params; copied at creation */
   const char* prefix_separator;
 } wisp_trainer_params;

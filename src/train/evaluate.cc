@@ -35,7 +35,13 @@ LossSum EvaluateWindows(TrainGraph& graph, const ModelWeights& weights,
   return total;
 }
 
-int32_t DefaultMaskToken(const Model& model) {
+absl::StatusOr<int32_t> ResolveMaskToken(int32_t requested,
+                                         const Model& model) {
+  if (requested >= 0) return requested;
+  if (requested != -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mask token must be a token id or -1 (the default), got ", requested));
+  }
   const TokenizerData& t = model.file().tokenizer();
   return t.mask_id >= 0 ? t.mask_id : t.eos_id;
 }
@@ -58,8 +64,10 @@ absl::StatusOr<LossSum> EvaluateText(const Model& model, std::string_view text,
   }
   ObjectiveOptions objective;
   objective.objective = options.objective;
-  objective.mask_token =
-      options.mask_token >= 0 ? options.mask_token : DefaultMaskToken(model);
+  absl::StatusOr<int32_t> mask_token =
+      ResolveMaskToken(options.mask_token, model);
+  if (!mask_token.ok()) return mask_token.status();
+  objective.mask_token = *mask_token;
   objective.vocab_size = static_cast<int32_t>(c.vocab_size);
   absl::Status valid = ValidateObjective(objective);
   if (!valid.ok()) return valid;

@@ -24,10 +24,11 @@ LossSum EvaluateWindows(TrainGraph& graph, const ModelWeights& weights,
                         size_t batch, const ObjectiveOptions& objective,
                         uint64_t seed, ThreadPool* pool);
 
-// The mask token masked LM uses when none is given: the tokenizer's [MASK],
-// else its end-of-text token (vocabularies like GPT-2's have no [MASK]);
-// -1 if neither exists.
-int32_t DefaultMaskToken(const Model& model);
+// The mask token masked LM uses for `requested`: itself if >= 0, else (-1)
+// the tokenizer's [MASK], else its end-of-text token (vocabularies like
+// GPT-2's have no [MASK]); -1 if neither exists (ValidateObjective then
+// says so). InvalidArgument below -1, which means nothing.
+absl::StatusOr<int32_t> ResolveMaskToken(int32_t requested, const Model& model);
 
 // The seed of evaluation's fixed masking and prefix splits.
 constexpr uint64_t kEvalSeed = 0x5eed;
@@ -37,7 +38,7 @@ struct EvalOptions {
   size_t batch_size = 8;
   size_t num_threads = 1;
   Objective objective = Objective::kCausal;
-  int32_t mask_token = -1;  // -1: DefaultMaskToken
+  int32_t mask_token = -1;  // -1: the default (ResolveMaskToken)
   std::string prefix_separator;
 };
 

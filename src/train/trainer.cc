@@ -61,8 +61,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
   ObjectiveOptions objective;
   objective.objective = options.objective;
   objective.mask_probability = options.mask_probability;
-  objective.mask_token =
-      options.mask_token >= 0 ? options.mask_token : DefaultMaskToken(base);
+  absl::StatusOr<int32_t> mask_token =
+      ResolveMaskToken(options.mask_token, base);
+  if (!mask_token.ok()) return mask_token.status();
+  objective.mask_token = *mask_token;
   objective.vocab_size = static_cast<int32_t>(base.config().vocab_size);
   absl::Status objective_ok = ValidateObjective(objective);
   if (!objective_ok.ok()) return objective_ok;

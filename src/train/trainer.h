@@ -45,7 +45,7 @@ struct TrainOptions {
   float eval_fraction = 0.1f;  // held-out share of the data
   Objective objective = Objective::kCausal;
   float mask_probability = 0.15f;  // masked LM
-  int32_t mask_token = -1;         // masked LM; -1: DefaultMaskToken
+  int32_t mask_token = -1;         // masked LM; -1: ResolveMaskToken's default
   std::string prefix_separator;    // prefix LM with explicit prefixes
 };
 

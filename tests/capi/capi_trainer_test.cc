@@ -154,6 +154,10 @@ TEST_F(CApiTrainerTest, ErrorsAreStatuses) {
   params.batch_size = -1;
   EXPECT_EQ(wisp_trainer_create(model_, &params, &trainer),
             WISP_ERR_INVALID_ARGUMENT);
+  params = wisp_trainer_default_params();
+  params.mask_token = -5;  // -1 is the default; lower means nothing
+  EXPECT_EQ(wisp_trainer_create(model_, &params, &trainer),
+            WISP_ERR_INVALID_ARGUMENT);
   // Refused at creation, not first when data is set.
   for (float fraction : {-1.0f, 0.9f, float(NAN)}) {
     params = wisp_trainer_default_params();
