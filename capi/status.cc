@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "capi/handles.h"
+#include "src/tokenizer/utf8.h"
 
 namespace wisp::capi {
 namespace {
@@ -42,7 +43,7 @@ wisp_status Fail(const absl::Status& status) {
 }
 
 wisp_status Fail(wisp_status code, const std::string& message) {
-  last_error = message;
+  last_error = ShortenForMessage(message);
   return code;
 }
 

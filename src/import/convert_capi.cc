@@ -13,6 +13,7 @@
 #include "src/import/llama2c_checkpoint.h"
 #include "src/import/onnx_export.h"
 #include "src/import/onnx_import.h"
+#include "src/tokenizer/utf8.h"
 #include "wisp/convert.h"
 
 namespace wisp {
@@ -21,7 +22,7 @@ namespace {
 thread_local std::string last_error;
 
 wisp_status Fail(wisp_status code, std::string message) {
-  last_error = std::move(message);
+  last_error = ShortenForMessage(std::move(message));
   return code;
 }
 

@@ -49,4 +49,17 @@ Utf8Char DecodeUtf8(std::string_view text, size_t at) {
   return kInvalid;
 }
 
+std::string ShortenForMessage(std::string text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t keep = 0;
+  while (keep < text.size()) {
+    const size_t next = keep + DecodeUtf8(text, keep).length;
+    if (next > max_bytes) break;
+    keep = next;
+  }
+  const size_t cut = text.size() - keep;
+  text.resize(keep);
+  return text + " ... (" + std::to_string(cut) + " more bytes)";
+}
+
 }  // namespace wisp

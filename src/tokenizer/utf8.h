@@ -3,6 +3,7 @@
 #define WISP_TOKENIZER_UTF8_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace wisp {
@@ -18,6 +19,14 @@ struct Utf8Char {
 // U+10FFFF are not characters. An ill-formed sequence gives its first byte
 // alone, so decoding moves on one byte and never skips good characters.
 Utf8Char DecodeUtf8(std::string_view text, size_t at);
+
+// `text` cut to at most max_bytes for an error message, at a character
+// boundary, with " ... (N more bytes)" where it was cut: messages quote
+// their inputs (paths, separators), which may be megabytes, and the C APIs'
+// last errors end up in their callers' logs.
+constexpr size_t kMaxMessageBytes = 4096;
+std::string ShortenForMessage(std::string text,
+                              size_t max_bytes = kMaxMessageBytes);
 
 }  // namespace wisp
 

@@ -50,6 +50,19 @@ TEST(CApiTest, LoadErrorsCarryAStatusAndAMessage) {
   std::ofstream(junk) << "definitely not a model";
   EXPECT_EQ(wisp_model_load(junk.c_str(), nullptr, &model), WISP_ERR_CORRUPT);
   EXPECT_NE(Error().find("magic"), std::string::npos) << Error();
+
+  // A message quoting a 100 KB path keeps its first 4 KiB, cut between
+  // characters (the path is made of 3-byte ones), and says what it left.
+  std::string path = "/no/such/";
+  while (path.size() < 100000) path += "\xe2\x82\xac";  // U+20AC
+  EXPECT_EQ(wisp_model_load(path.c_str(), nullptr, &model), WISP_ERR_NOT_FOUND);
+  const std::string message = Error();
+  EXPECT_LE(message.size(), 4096u + 32) << message.substr(0, 100);
+  EXPECT_EQ(message.rfind("more bytes)"), message.size() - 11);
+  const size_t cut = message.rfind(" ... (");
+  ASSERT_NE(cut, std::string::npos);
+  EXPECT_EQ((cut - message.find("/no/such/") - 9) % 3, 0u)
+      << "cut inside a character";
 }
 
 TEST(CApiTest, ParamsWithoutStructSizeAreRejected) {
