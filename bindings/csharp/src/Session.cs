@@ -285,6 +285,7 @@ namespace Wisp
         /// on another thread returns).</summary>
         public void Dispose()
         {
+            guard_.MarkDisposed();
             handle_.Dispose();
         }
     }

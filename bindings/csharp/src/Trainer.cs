@@ -218,6 +218,7 @@ namespace Wisp
         /// <summary>Frees the native trainer (deferred until a running call returns).</summary>
         public void Dispose()
         {
+            guard_.MarkDisposed();
             handle_.Dispose();
         }
     }

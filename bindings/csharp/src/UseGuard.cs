@@ -12,6 +12,10 @@ namespace Wisp
     {
         private readonly string owner_;
         private int busy_;
+        // Set by the owner's Dispose: later calls then name the object
+        // instead of failing on its closed SafeHandle ("Safe handle has
+        // been closed").
+        private volatile bool disposed_;
 
         internal UseGuard(string owner)
         {
@@ -27,7 +31,17 @@ namespace Wisp
                     "this one from inside a callback); use it from one " +
                     "thread at a time");
             }
+            if (disposed_)
+            {
+                Volatile.Write(ref busy_, 0);
+                throw new ObjectDisposedException(owner_);
+            }
             return new Scope(this);
+        }
+
+        internal void MarkDisposed()
+        {
+            disposed_ = true;
         }
 
         internal struct Scope : IDisposable

@@ -116,9 +116,15 @@ namespace Wisp.Tests
             Check.Throws<ArgumentOutOfRangeException>(() => s.Generate(-1),
                                                       "negative count");
             s.Dispose();
-            Check.Throws<ObjectDisposedException>(() => s.Feed(new[] {1}),
-                                                  "use after Dispose");
+            ObjectDisposedException e = Check.Throws<ObjectDisposedException>(
+                () => s.Feed(new[] {1}), "use after Dispose");
+            Check.Equal("Session", e.ObjectName, "the disposed object's name");
             s.Dispose();  // twice is harmless
+            Trainer t = Fixtures.Model.CreateTrainer();
+            t.Dispose();
+            e = Check.Throws<ObjectDisposedException>(() => t.Step(),
+                                                      "step after Dispose");
+            Check.Equal("Trainer", e.ObjectName, "the disposed object's name");
         }
 
         [Test]
