@@ -107,9 +107,9 @@ WISP_API wisp_model_params wisp_model_default_params(void);
  * params may be NULL for defaults. On success *out_model owns the model;
  * release it with wisp_model_free after every session on it is freed.
  * Errors: INVALID_ARGUMENT (NULL or empty path, NULL out, bad params,
- * unusable config, not a regular file), NOT_FOUND, CORRUPT (truncated, bad checksum, bad metadata), UNSUPPORTED
- * (e.g. a newer format version or an architecture this build lacks).
- * Thread-safe. */
+ * unusable config, not a regular file), NOT_FOUND, CORRUPT (truncated, bad
+ * checksum, bad metadata), UNSUPPORTED (e.g. a newer format version or an
+ * architecture this build lacks). Thread-safe. */
 WISP_API wisp_status wisp_model_load(const char* path,
                                      const wisp_model_params* params,
                                      wisp_model** out_model);
@@ -457,8 +457,8 @@ WISP_API wisp_trainer_params wisp_trainer_default_params(void);
  * fine-tuning; the model itself is not changed and must outlive the
  * trainer). params may be NULL. Errors: INVALID_ARGUMENT (NULL, out-of-range
  * params, seq_len above max_seq_len), UNSUPPORTED (weights neither f32
- * nor bf16; bf16 weights train as exact f32 copies), OUT_OF_MEMORY. A trainer is single-threaded: use it from one thread at a
- * time. */
+ * nor bf16; bf16 weights train as exact f32 copies), OUT_OF_MEMORY. A trainer
+ * is single-threaded: use it from one thread at a time. */
 WISP_API wisp_status wisp_trainer_create(const wisp_model* model,
                                          const wisp_trainer_params* params,
                                          wisp_trainer** out_trainer);
