@@ -13,14 +13,18 @@ namespace {
 
 absl::Status ValidateShape(size_t seq, float eval_fraction) {
   if (seq == 0) return absl::InvalidArgumentError("sequence length is 0");
+  return ValidateEvalFraction(eval_fraction);
+}
+
+}  // namespace
+
+absl::Status ValidateEvalFraction(float eval_fraction) {
   if (!(eval_fraction >= 0.0f && eval_fraction <= 0.5f)) {
     return absl::InvalidArgumentError(
         absl::StrCat("eval fraction must be in [0, 0.5], got ", eval_fraction));
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<Dataset> Dataset::Create(std::vector<int32_t> tokens, size_t seq,
                                         float eval_fraction, uint64_t seed) {

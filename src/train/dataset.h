@@ -24,6 +24,10 @@ struct DataPosition {
   uint64_t cursor = 0;  // windows of this epoch already used
 };
 
+// InvalidArgument unless 0 <= eval_fraction <= 0.5: the held-out share
+// Dataset::Create and the trainer's options accept.
+absl::Status ValidateEvalFraction(float eval_fraction);
+
 class Dataset {
  public:
   // Cuts `tokens` into windows of `seq` tokens (the last one may be short)

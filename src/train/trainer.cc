@@ -43,9 +43,8 @@ absl::Status ValidateTrainOptions(const TrainOptions& o,
   }
   // Checked here, not first when data is set: a trainer that cannot take
   // any data should not be created.
-  if (!(o.eval_fraction >= 0.0f && o.eval_fraction <= 0.5f)) {
-    return bad("eval_fraction must be in [0, 0.5]");
-  }
+  absl::Status fraction = ValidateEvalFraction(o.eval_fraction);
+  if (!fraction.ok()) return bad(std::string(fraction.message()));
   if (o.num_threads == 0 || o.num_threads > 1024) {
     return bad("thread count must be 1..1024");
   }
