@@ -7,6 +7,7 @@
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/common.h"
+#include "src/format/model_config.h"
 #include "src/import/llama2c_checkpoint.h"
 #include "src/import/onnx_import.h"
 #include "src/import/wisp_bf16.h"
@@ -23,11 +24,11 @@ absl::StatusOr<OnnxImportOptions> OnnxOptions(const Args& args) {
   options.gpt2_vocab = args.Get("--gpt2-vocab").value_or("");
   options.gpt2_merges = args.Get("--gpt2-merges").value_or("");
   // 0 leaves each value to what the graph says. The ranges are those a
-  // model file accepts (ValidateConfig).
+  // model file accepts (ValidateConfig's caps).
   uint32_t* sizes[] = {&options.n_heads, &options.n_kv_heads,
                        &options.max_seq_len};
   const char* size_flags[] = {"--n-heads", "--n-kv-heads", "--max-seq-len"};
-  const long long size_max[] = {1024, 1024, 1 << 20};
+  const long long size_max[] = {kMaxHeads, kMaxHeads, kMaxSeqLen};
   for (int i = 0; i < 3; ++i) {
     auto value = args.Int(size_flags[i], 0, 1, size_max[i]);
     if (!value.ok()) return value.status();

@@ -7,15 +7,6 @@
 namespace wisp {
 namespace {
 
-// Caps far above any model wisp targets, low enough that products of them
-// cannot overflow 64 bits or exhaust memory before a tensor is even read.
-constexpr uint32_t kMaxDim = 1 << 16;
-constexpr uint32_t kMaxHiddenDim = 1 << 18;
-constexpr uint32_t kMaxLayers = 1024;
-constexpr uint32_t kMaxHeads = 1024;
-constexpr uint32_t kMaxVocab = 1 << 22;
-constexpr uint32_t kMaxSeqLen = 1 << 20;
-
 absl::Status CheckRange(const char* name, uint32_t value, uint32_t max) {
   if (value == 0 || value > max) {
     return absl::InvalidArgumentError(absl::StrCat(

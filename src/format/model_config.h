@@ -43,8 +43,17 @@ struct ModelConfig {
   uint32_t kv_dim() const { return head_dim() * n_kv_heads; }
 };
 
+// Caps far above any model wisp targets, low enough that products of them
+// cannot overflow 64 bits or exhaust memory before a tensor is even read.
+constexpr uint32_t kMaxDim = 1 << 16;
+constexpr uint32_t kMaxHiddenDim = 1 << 18;
+constexpr uint32_t kMaxLayers = 1024;
+constexpr uint32_t kMaxHeads = 1024;
+constexpr uint32_t kMaxVocab = 1 << 22;
+constexpr uint32_t kMaxSeqLen = 1 << 20;
+
 // Checks that a config describes a model wisp can build: positive sizes that
-// divide as attention needs, finite epsilon, and sizes below generous caps
+// divide as attention needs, finite epsilon, and sizes up to the caps above
 // (so that a corrupt file cannot ask for terabytes). InvalidArgument otherwise.
 absl::Status ValidateConfig(const ModelConfig& config);
 
