@@ -89,16 +89,14 @@ int RunFinetune(int argc, char** argv) {
   if (schedule != "cosine" && schedule != "constant") {
     return ReportError("--schedule must be cosine or constant");
   }
-  const std::string checkpoint = args->Get("--checkpoint").value_or("");
-  if (args->Has("--checkpoint") && checkpoint.empty()) {
-    return ReportError("--checkpoint needs a path");
-  }
-  if (*save_every > 0 && checkpoint.empty()) {
-    return ReportError("--save-every needs --checkpoint");
-  }
+  // Every output, an empty path included, is checked before the work.
   absl::Status writable =
       CheckOutputPaths(*args, {"-o", "--checkpoint", "--log", "--plot"});
   if (!writable.ok()) return ReportError(writable);
+  const std::string checkpoint = args->Get("--checkpoint").value_or("");
+  if (*save_every > 0 && checkpoint.empty()) {
+    return ReportError("--save-every needs --checkpoint");
+  }
   auto text = ReadFileBytes(*data_path, "data file", kMaxDataBytes);
   if (!text.ok()) return ReportError(text.status());
 

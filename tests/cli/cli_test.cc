@@ -410,24 +410,18 @@ TEST_F(CliTest, EvalPrintsLossAndPerplexity) {
 }
 
 TEST_F(CliTest, TrainingFailuresExitNonZero) {
+  // A run that would start but for the one flag appended to it.
+  const std::string run = absl::StrCat("finetune -m ", *model_, " --data ",
+                                       *model_, " -o /tmp/x.wisp");
   for (const std::string& args :
        {absl::StrCat("finetune -m ", *model_, " -o /tmp/x.wisp"),
         absl::StrCat("finetune -m ", *model_,
                      " --data /no/such.txt -o /tmp/x.wisp"),
-        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
-                     " -o /tmp/x.wisp --lr -1"),
-        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
-                     " -o /tmp/x.wisp --save-every 2"),
+        run + " --lr -1", run + " --save-every 2",
         // These had aborted on an unchecked StatusOr.
-        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
-                     " -o /tmp/x.wisp --objective bogus"),
-        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
-                     " -o /tmp/x.wisp --mask-token -2"),
+        run + " --objective bogus", run + " --mask-token -2",
         // The C API counts steps in 32 bits.
-        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
-                     " -o /tmp/x.wisp --steps 4294967296"),
-        absl::StrCat("finetune -m ", *model_, " --data ", *model_,
-                     " -o /tmp/x.wisp --checkpoint ''"),
+        run + " --steps 4294967296", run + " --checkpoint ''",
         absl::StrCat("eval -m ", *model_, " --data /no/such.txt")}) {
     Result r = RunWisp(args);
     EXPECT_GT(r.exit_code, 0) << args << ": a clean exit, not a crash";
