@@ -13,9 +13,7 @@ type Session struct {
 	ptr   *C.wisp_session
 	model *Model // kept alive, and its C model, while the session is open
 	vocab int
-	// The model's context: no session holds more tokens.
-	maxSeqLen int
-	text      utf8Assembler // a UTF-8 character split across generated tokens
+	text  utf8Assembler // a UTF-8 character split across generated tokens
 }
 
 // NewSession creates a session on the model; params may be nil for the
@@ -37,8 +35,7 @@ func (m *Model) NewSession(params *SessionParams) (*Session, error) {
 		m.removeChild()
 		return nil, err
 	}
-	s := &Session{ptr: ptr, model: m, vocab: int(m.config.VocabSize),
-		maxSeqLen: int(m.config.MaxSeqLen)}
+	s := &Session{ptr: ptr, model: m, vocab: int(m.config.VocabSize)}
 	runtime.SetFinalizer(s, (*Session).Close)
 	return s, nil
 }
@@ -122,7 +119,7 @@ func (s *Session) FeedLogits(ids []int32) ([]float32, error) {
 	// More ids than any context holds: the library's ErrOutOfRange, before
 	// asking for len(ids) x VocabSize floats, which Go cannot survive
 	// failing to get.
-	if len(ids) > s.maxSeqLen {
+	if len(ids) > int(s.model.config.MaxSeqLen) {
 		return nil, s.Feed(ids)
 	}
 	logits := make([]float32, len(ids)*s.vocab)
