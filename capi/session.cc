@@ -133,6 +133,16 @@ wisp_status wisp_session_position(const wisp_session* session,
   return Ok();
 }
 
+wisp_status wisp_session_threads(const wisp_session* session,
+                                 int32_t* out_threads) {
+  if (session == nullptr || out_threads == nullptr) {
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "session or out_threads is NULL");
+  }
+  // At most the 1024 that creation accepts: fits.
+  *out_threads = static_cast<int32_t>(session->session->threads());
+  return Ok();
+}
+
 wisp_status wisp_session_feed(wisp_session* session, const int32_t* ids,
                               size_t n_ids, float* logits,
                               size_t logits_capacity) {

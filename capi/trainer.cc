@@ -279,6 +279,17 @@ wisp_status wisp_trainer_get_step(const wisp_trainer* trainer,
   return Ok();
 }
 
+wisp_status wisp_trainer_threads(const wisp_trainer* trainer,
+                                 int32_t* out_threads) {
+  wisp_status s = CheckTrainer(trainer);
+  if (s != WISP_OK) return s;
+  if (out_threads == nullptr) {
+    return Fail(WISP_ERR_INVALID_ARGUMENT, "out_threads is NULL");
+  }
+  *out_threads = static_cast<int32_t>(trainer->trainer->threads());
+  return Ok();
+}
+
 wisp_status wisp_trainer_save_checkpoint(const wisp_trainer* trainer,
                                          const char* path) {
   return Guarded([&] {

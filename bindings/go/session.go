@@ -100,6 +100,16 @@ func (s *Session) Position() (int, error) {
 	return int(pos), err
 }
 
+// Threads returns the threads the session computes with, the caller's
+// included: SessionParams.Threads reduced to the CPUs the process may run on.
+func (s *Session) Threads() (int, error) {
+	var threads C.int32_t
+	err := s.with(func(ptr *C.wisp_session) error {
+		return call(func() C.wisp_status { return C.wisp_session_threads(ptr, &threads) })
+	})
+	return int(threads), err
+}
+
 // Feed appends ids to the context and runs them through the model in one
 // pass. ErrOutOfRange if they do not fit (nothing is fed then).
 func (s *Session) Feed(ids []int32) error {

@@ -3,6 +3,7 @@ package wisp
 import (
 	"errors"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -130,6 +131,26 @@ func TestSessionErrors(t *testing.T) {
 	s.Close()
 	if err := s.Feed([]int32{1}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Feed after Close: %v", err)
+	}
+}
+
+// A session runs with the threads asked for, at most one per CPU the
+// process may run on (runtime.NumCPU reads the affinity mask too).
+func TestSessionThreadsStopAtTheCpus(t *testing.T) {
+	m := loadModel(t)
+	for _, asked := range []int{1, 2, 1024} {
+		threads, err := newSession(t, m, &SessionParams{Threads: int32(asked)}).Threads()
+		want := asked
+		if runtime.NumCPU() < want {
+			want = runtime.NumCPU()
+		}
+		if err != nil || threads != want {
+			t.Errorf("asked for %d: %d threads (%v), want %d", asked, threads, err, want)
+		}
+	}
+	var s *Session
+	if _, err := s.Threads(); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("nil Session Threads: %v", err)
 	}
 }
 

@@ -173,6 +173,16 @@ func (t *Trainer) Steps() (int64, error) {
 	return int64(step), err
 }
 
+// Threads returns the threads the trainer computes with, the caller's
+// included, reduced to the CPUs as a session's are (Session.Threads).
+func (t *Trainer) Threads() (int, error) {
+	var threads C.int32_t
+	err := t.with(func(ptr *C.wisp_trainer) error {
+		return call(func() C.wisp_status { return C.wisp_trainer_threads(ptr, &threads) })
+	})
+	return int(threads), err
+}
+
 // SaveCheckpoint writes a training checkpoint (weights, optimizer state,
 // step, data position) atomically to path. A checkpoint also loads as a
 // model.

@@ -76,6 +76,9 @@ func TestTrainingLowersTheLoss(t *testing.T) {
 	if n, err := tr.Steps(); err != nil || n != 8 {
 		t.Errorf("Steps %d, %v", n, err)
 	}
+	if n, err := tr.Threads(); err != nil || n != 1 {
+		t.Errorf("Threads %d, %v; the default is 1", n, err)
+	}
 }
 
 func TestTrainStopsOnCancelAndErrStop(t *testing.T) {

@@ -50,7 +50,7 @@ extern "C" {
  * by pointer are added. A params struct returned by value never changes
  * size: new options get functions (wisp_model_set_exact_bf16_products). */
 #define WISP_API_VERSION_MAJOR 0
-#define WISP_API_VERSION_MINOR 3
+#define WISP_API_VERSION_MINOR 4
 #define WISP_API_VERSION \
   ((WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR)
 
@@ -233,8 +233,9 @@ typedef struct wisp_session_params {
   /* Threads computing for this session, including the caller's: 1 (the
    * default) runs everything on the calling thread with no worker threads.
    * More than the CPUs the process may run on (its affinity mask) are
-   * reduced to that many: extra threads only wait for each other. No result
-   * depends on the number. */
+   * reduced to that many: extra threads only wait for each other
+   * (wisp_session_threads tells the count). No result depends on the
+   * number. */
   int32_t n_threads;
   /* Maximum tokens in the context; 0 (default) means the model's max_seq_len.
    * The KV cache for all of it is allocated at creation. */
@@ -260,6 +261,14 @@ WISP_API wisp_status wisp_session_reset(wisp_session* session);
 /* Number of tokens in the context. Writes *out_position. */
 WISP_API wisp_status wisp_session_position(const wisp_session* session,
                                            size_t* out_position);
+
+/* Threads the session computes with, the caller's included: n_threads as
+ * created, reduced to the CPUs the process could run on at creation (see
+ * wisp_session_params.n_threads) and to the threads the system let it
+ * start. Writes *out_threads. Errors: INVALID_ARGUMENT (NULL). Since API
+ * 0.4. */
+WISP_API wisp_status wisp_session_threads(const wisp_session* session,
+                                          int32_t* out_threads);
 
 /* Appends ids to the context and runs them through the model in one pass
  * (a whole prompt is processed matrix-matrix). If `logits` is not NULL it
@@ -523,6 +532,12 @@ WISP_API wisp_status wisp_trainer_evaluate_text(wisp_trainer* trainer,
 /* Optimizer steps taken so far (including those before a resume). */
 WISP_API wisp_status wisp_trainer_get_step(const wisp_trainer* trainer,
                                            int64_t* out_step);
+
+/* Threads the trainer computes with, the caller's included, reduced as a
+ * session's are (wisp_session_threads). Writes *out_threads. Errors:
+ * INVALID_ARGUMENT (NULL). Since API 0.4. */
+WISP_API wisp_status wisp_trainer_threads(const wisp_trainer* trainer,
+                                          int32_t* out_threads);
 
 /* Writes a training checkpoint (weights, AdamW moments, step, random state,
  * data position) to `path`, through a temporary file renamed into place: a

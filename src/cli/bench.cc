@@ -69,6 +69,8 @@ struct Figures {
   double load_ms = 0, first_token_ms = 0, prefill_tokens_per_s = 0,
          decode_tokens_per_s = 0, peak_rss_mb = 0, train_tokens_per_s = 0,
          train_peak_rss_mb = 0, train_first_step_ms = 0;
+  // What the session and the trainer ran with (--threads capped at the CPUs).
+  int32_t threads = 0, train_threads = 0;
 };
 
 absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
@@ -139,6 +141,8 @@ wisp_status MeasureInference(const Options& o, const wisp_model* model,
   wisp_status status = wisp_session_create(model, &params, &raw_session);
   if (status != WISP_OK) return status;
   SessionPtr session(raw_session);
+  status = wisp_session_threads(raw_session, &f->threads);
+  if (status != WISP_OK) return status;
 
   const std::vector<int32_t> prompt =
       SyntheticIds(o.prompt_tokens, config.vocab_size, 0);
@@ -191,6 +195,8 @@ wisp_status MeasureTraining(const Options& o, const wisp_model* model,
   wisp_status status = wisp_trainer_create(model, &params, &raw);
   if (status != WISP_OK) return status;
   TrainerPtr trainer(raw);
+  status = wisp_trainer_threads(raw, &f->train_threads);
+  if (status != WISP_OK) return status;
   const size_t window = o.batch * o.seq;
   const std::vector<int32_t> ids = SyntheticIds(
       std::max(window + 1,
@@ -217,17 +223,28 @@ wisp_status MeasureTraining(const Options& o, const wisp_model* model,
   return WISP_OK;
 }
 
+// "2 threads", or "2 threads, 4 requested" when --threads was capped.
+std::string ThreadsText(int32_t threads, size_t requested) {
+  std::string text =
+      absl::StrCat(threads, threads == 1 ? " thread" : " threads");
+  if (static_cast<size_t>(threads) != requested) {
+    absl::StrAppend(&text, ", ", requested, " requested");
+  }
+  return text;
+}
+
 void PrintText(const Options& o, const Figures& f) {
   std::printf(
-      "model        %s (%zu thread%s, median of %zu runs)\n"
+      "model        %s (%s, median of %zu runs)\n"
       "load         %.1f ms\n"
       "first token  %.1f ms (load + prefill of %zu tokens + sampling)\n"
       "prefill      %.1f tokens/s (%zu tokens)\n"
       "decode       %.1f tokens/s (%zu tokens)\n"
       "peak RSS     %.1f MB\n",
-      o.model_path.c_str(), o.threads, o.threads == 1 ? "" : "s", o.repeats,
-      f.load_ms, f.first_token_ms, o.prompt_tokens, f.prefill_tokens_per_s,
-      o.prompt_tokens, f.decode_tokens_per_s, o.gen_tokens, f.peak_rss_mb);
+      o.model_path.c_str(), ThreadsText(f.threads, o.threads).c_str(),
+      o.repeats, f.load_ms, f.first_token_ms, o.prompt_tokens,
+      f.prefill_tokens_per_s, o.prompt_tokens, f.decode_tokens_per_s,
+      o.gen_tokens, f.peak_rss_mb);
   if (o.train) {
     std::printf(
         "train        %.1f tokens/s (batch %zu x %zu, forward + backward + "
@@ -242,16 +259,18 @@ void PrintJson(const Options& o, const Figures& f) {
   std::printf(
       "{\"prefill_tokens_per_s\": %.6g, \"decode_tokens_per_s\": %.6g, "
       "\"load_ms\": %.6g, \"first_token_ms\": %.6g, \"peak_rss_mb\": %.6g, "
-      "\"prompt_tokens\": %zu, \"gen_tokens\": %zu, \"threads\": %zu",
+      "\"prompt_tokens\": %zu, \"gen_tokens\": %zu, \"threads\": %d, "
+      "\"threads_requested\": %zu",
       f.prefill_tokens_per_s, f.decode_tokens_per_s, f.load_ms,
       f.first_token_ms, f.peak_rss_mb, o.prompt_tokens, o.gen_tokens,
-      o.threads);
+      static_cast<int>(f.threads), o.threads);
   if (o.train) {
     std::printf(
         ", \"train_tokens_per_s\": %.6g, \"train_peak_rss_mb\": %.6g, "
-        "\"train_first_step_ms\": %.6g, \"batch\": %zu, \"seq\": %zu",
+        "\"train_first_step_ms\": %.6g, \"batch\": %zu, \"seq\": %zu, "
+        "\"train_threads\": %d",
         f.train_tokens_per_s, f.train_peak_rss_mb, f.train_first_step_ms,
-        o.batch, o.seq);
+        o.batch, o.seq, static_cast<int>(f.train_threads));
   }
   std::printf("}\n");
 }

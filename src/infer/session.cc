@@ -36,7 +36,7 @@ Session::Session(const Model& model, const SessionOptions& options)
   values_ = LargeArray<float>(cache_floats);
   logits_.resize(c.vocab_size);
   // Decoding needs blocks of one; prompts grow the scratch on first use.
-  scratch_.Reserve(c, 1, ComputeThreads());
+  scratch_.Reserve(c, 1, threads());
   history_.reserve(capacity_);
 }
 
@@ -69,7 +69,7 @@ absl::Status Session::Feed(absl::Span<const int32_t> tokens,
   size_t done = 0;
   while (done < tokens.size()) {
     const size_t n = std::min(block, tokens.size() - done);
-    scratch_.Reserve(c, n, ComputeThreads());
+    scratch_.Reserve(c, n, threads());
     const bool last_block = done + n == tokens.size();
     float* out = all_logits ? all_logits + done * c.vocab_size : nullptr;
     if (out) {

@@ -38,6 +38,9 @@ class Session {
   const Model& model() const { return model_; }
   size_t position() const { return history_.size(); }
   size_t context_length() const { return capacity_; }
+  // Threads that compute, the caller's included: the options' count, reduced
+  // to the CPUs the process may run on (MakeComputePool).
+  size_t threads() const { return pool_ ? pool_->num_threads() : 1; }
   const std::vector<int32_t>& history() const { return history_; }
 
   // Appends tokens to the context and runs them through the model. If
@@ -79,8 +82,6 @@ class Session {
   SessionOptions options_;
   size_t capacity_;
   std::unique_ptr<ThreadPool> pool_;  // null: everything on the caller
-  // Threads that compute (the pool's, which may be fewer than asked for).
-  size_t ComputeThreads() const { return pool_ ? pool_->num_threads() : 1; }
   // [layer][capacity][kv_dim], deliberately left uninitialised: pages are
   // touched only as positions are written, and nothing reads a row at or past
   // history_.size(). Zeroing the whole cache up front cost ~6 % of a prefill.

@@ -1,10 +1,12 @@
 // Sessions through the C API: feeding, logits, sampling, streaming,
 // cancellation, errors, and one model shared by sessions on many threads.
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/cpus.h"
 #include "tests/support/suite_setup.h"
 #include "wisp/wisp.h"
 
@@ -153,6 +155,25 @@ TEST_F(CApiSessionTest, ErrorsAreStatusesNotCrashes) {
   EXPECT_EQ(wisp_session_create(nullptr, nullptr, &out),
             WISP_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(out, nullptr);
+}
+
+TEST_F(CApiSessionTest, ThreadsAreThoseAskedForUpToTheCpus) {
+  const int cpus = ::wisp::testing::AffinityCpus();
+  ASSERT_GE(cpus, 1);
+  for (int asked : {1, 2, 1024}) {
+    wisp_session* session = NewSession(asked);
+    ASSERT_NE(session, nullptr);
+    int32_t threads = -1;
+    ASSERT_EQ(wisp_session_threads(session, &threads), WISP_OK) << Error();
+    EXPECT_EQ(threads, std::min(asked, cpus)) << "asked for " << asked;
+    wisp_session_free(session);
+  }
+  int32_t threads = -1;
+  EXPECT_EQ(wisp_session_threads(nullptr, &threads), WISP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(threads, -1);
+  wisp_session* session = NewSession();
+  EXPECT_EQ(wisp_session_threads(session, nullptr), WISP_ERR_INVALID_ARGUMENT);
+  wisp_session_free(session);
 }
 
 TEST_F(CApiSessionTest, ResetReplaysIdentically) {

@@ -1,9 +1,11 @@
 // Fine-tuning and evaluation through the C API.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/cpus.h"
 #include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
 #include "wisp/wisp.h"
@@ -71,6 +73,24 @@ TEST_F(CApiTrainerTest, StepsLowerTheLossOnTheirData) {
   ASSERT_EQ(wisp_trainer_get_step(trainer, &step), WISP_OK);
   EXPECT_EQ(step, 8);
   wisp_trainer_free(trainer);
+}
+
+TEST_F(CApiTrainerTest, ThreadsAreThoseAskedForUpToTheCpus) {
+  const int cpus = ::wisp::testing::AffinityCpus();
+  ASSERT_GE(cpus, 1);
+  for (int asked : {1, 3, 1024}) {
+    wisp_trainer* trainer = NewTrainer(asked);
+    ASSERT_NE(trainer, nullptr);
+    int32_t threads = -1;
+    ASSERT_EQ(wisp_trainer_threads(trainer, &threads), WISP_OK) << Error();
+    EXPECT_EQ(threads, std::min(asked, cpus)) << "asked for " << asked;
+    EXPECT_EQ(wisp_trainer_threads(trainer, nullptr),
+              WISP_ERR_INVALID_ARGUMENT);
+    wisp_trainer_free(trainer);
+  }
+  int32_t threads = -1;
+  EXPECT_EQ(wisp_trainer_threads(nullptr, &threads), WISP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(threads, -1);
 }
 
 TEST_F(CApiTrainerTest, EvaluateMatchesTheModelsOwnEvaluation) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/support/cpus.h"
 #include "tests/support/json.h"
 #include "tests/support/suite_setup.h"
 #include "tests/support/test_paths.h"
@@ -453,6 +454,11 @@ TEST_F(CliTest, BenchPrintsOneJsonObjectOfPositiveFigures) {
   EXPECT_GE((*json)["first_token_ms"].AsDouble(),
             (*json)["load_ms"].AsDouble());
   EXPECT_NE(r.err.find("training"), std::string::npos) << "progress";
+  // The threads that ran: the 2 asked for, or the CPUs if there is one.
+  const double ran = std::min(2, testing::AffinityCpus());
+  EXPECT_EQ((*json)["threads"].AsDouble(), ran) << r.out;
+  EXPECT_EQ((*json)["train_threads"].AsDouble(), ran) << r.out;
+  EXPECT_EQ((*json)["threads_requested"].AsDouble(), 2) << r.out;
 }
 
 TEST_F(CliTest, BenchWithoutTrainPrintsTextAndNoTrainingFigure) {

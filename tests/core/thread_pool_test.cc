@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/cpus.h"
 
 namespace wisp {
 namespace {
@@ -137,6 +138,7 @@ namespace {
 TEST(ThreadPoolTest, ComputePoolsStopAtTheAvailableCpus) {
   const size_t cpus = AvailableCpus();
   ASSERT_GE(cpus, 1u);
+  EXPECT_EQ(static_cast<int>(cpus), testing::AffinityCpus());
   EXPECT_EQ(MakeComputePool(1), nullptr);
   std::unique_ptr<ThreadPool> many = MakeComputePool(cpus + 5);
   if (cpus == 1) {

@@ -56,6 +56,24 @@ namespace Wisp
             }
         }
 
+        /// <summary>Threads the session computes with, the caller's
+        /// included: SessionParams.Threads reduced to the CPUs the process may
+        /// run on.</summary>
+        public int Threads
+        {
+            get
+            {
+                using (guard_.Enter())
+                {
+                    int threads;
+                    WispException.Check(
+                        NativeMethods.wisp_session_threads(handle_, out threads),
+                        "wisp_session_threads");
+                    return threads;
+                }
+            }
+        }
+
         /// <summary>Empties the context, keeping its memory.</summary>
         public void Reset()
         {

@@ -178,6 +178,24 @@ namespace Wisp
             }
         }
 
+        /// <summary>Threads the trainer computes with, the caller's
+        /// included, reduced to the CPUs as a session's are
+        /// (Session.Threads).</summary>
+        public int Threads
+        {
+            get
+            {
+                using (guard_.Enter())
+                {
+                    int threads;
+                    WispException.Check(
+                        NativeMethods.wisp_trainer_threads(handle_, out threads),
+                        "wisp_trainer_threads");
+                    return threads;
+                }
+            }
+        }
+
         /// <summary>Writes a checkpoint (atomically) to path.</summary>
         public void SaveCheckpoint(string path)
         {

@@ -35,6 +35,26 @@ namespace Wisp.Tests
             }
         }
 
+        // More threads than CPUs are reduced to the CPUs (Mono's
+        // ProcessorCount may count CPUs outside the affinity mask: an upper
+        // bound only).
+        [Test]
+        public static void ThreadsStopAtTheCpus()
+        {
+            using (Session one = Fixtures.Model.CreateSession())
+            {
+                Check.Equal(1, one.Threads, "default threads");
+            }
+            using (Session many = Fixtures.Model.CreateSession(
+                       new SessionParams { Threads = 1024 }))
+            {
+                int threads = many.Threads;
+                Check.True(threads >= 1 && threads <= Environment.ProcessorCount,
+                           threads + " threads for 1024 asked, " +
+                               Environment.ProcessorCount + " CPUs");
+            }
+        }
+
         [Test]
         public static void GreedyGenerationMatchesTheReference()
         {

@@ -56,6 +56,7 @@ namespace Wisp.Tests
                 t.Train(15, info => losses.Add(info.Loss));
                 Check.Equal(15, losses.Count, "one callback per step");
                 Check.Equal(16L, t.StepCount, "steps taken");
+                Check.Equal(1, t.Threads, "default threads");
                 float after = t.Evaluate();
                 Check.True(after < before * 0.8f,
                            "loss fell from " + before + " to " + after);

@@ -102,6 +102,16 @@ impl Session {
         Ok(position)
     }
 
+    /// Threads the session computes with, the caller's included: the
+    /// `n_threads` it was created with, reduced to the CPUs the process may
+    /// run on.
+    pub fn threads(&self) -> Result<i32> {
+        let mut threads = 0i32;
+        // SAFETY: live handle, valid out pointer.
+        check(unsafe { sys::wisp_session_threads(self.as_ptr(), &mut threads) })?;
+        Ok(threads)
+    }
+
     /// Appends `ids` to the context in one pass. Errors: InvalidArgument (an
     /// id outside the vocabulary), OutOfRange (the context would overflow;
     /// nothing is fed).

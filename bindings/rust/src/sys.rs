@@ -9,7 +9,7 @@
 use std::os::raw::{c_char, c_int, c_void};
 
 pub const WISP_API_VERSION_MAJOR: c_int = 0;
-pub const WISP_API_VERSION_MINOR: c_int = 3;
+pub const WISP_API_VERSION_MINOR: c_int = 4;
 pub const WISP_API_VERSION: c_int = (WISP_API_VERSION_MAJOR << 16) | WISP_API_VERSION_MINOR;
 
 pub type wisp_status = c_int;
@@ -243,6 +243,8 @@ extern "C" {
         session: *const wisp_session,
         out_position: *mut usize,
     ) -> wisp_status;
+    pub fn wisp_session_threads(session: *const wisp_session, out_threads: *mut i32)
+        -> wisp_status;
     pub fn wisp_session_feed(
         session: *mut wisp_session,
         ids: *const i32,
@@ -339,6 +341,8 @@ extern "C" {
         out_loss: *mut f32,
     ) -> wisp_status;
     pub fn wisp_trainer_get_step(trainer: *const wisp_trainer, out_step: *mut i64) -> wisp_status;
+    pub fn wisp_trainer_threads(trainer: *const wisp_trainer, out_threads: *mut i32)
+        -> wisp_status;
     pub fn wisp_trainer_save_checkpoint(
         trainer: *const wisp_trainer,
         path: *const c_char,

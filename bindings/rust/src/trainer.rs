@@ -204,6 +204,17 @@ impl Trainer {
         Ok(step)
     }
 
+    /// Threads the trainer computes with, the caller's included, reduced
+    /// to the CPUs as a session's are ([`Session::threads`]).
+    ///
+    /// [`Session::threads`]: crate::Session::threads
+    pub fn threads(&self) -> Result<i32> {
+        let mut threads = 0i32;
+        // SAFETY: live handle, valid out pointer.
+        check(unsafe { sys::wisp_trainer_threads(self.as_ptr(), &mut threads) })?;
+        Ok(threads)
+    }
+
     /// Writes a checkpoint (weights, AdamW moments, step, random state, data
     /// position) atomically; it also loads as a model.
     pub fn save_checkpoint(&self, path: impl AsRef<Path>) -> Result<()> {

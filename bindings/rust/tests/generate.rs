@@ -189,6 +189,9 @@ fn threads_do_not_change_results() {
         ..Default::default()
     };
     let mut session = Session::with_params(&model, &params).unwrap();
+    // Two threads, unless the process may run on only one CPU.
+    let cpus = std::thread::available_parallelism().unwrap().get() as i32;
+    assert_eq!(session.threads().unwrap(), cpus.min(2));
     let reference = greedy_reference();
     session.feed(&reference.prompt_ids).unwrap();
     let ids = generate_ids(&mut session, &SamplerParams::greedy(), 20);

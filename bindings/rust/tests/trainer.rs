@@ -48,6 +48,7 @@ fn training_lowers_the_loss_on_its_data() {
     let after = trainer.evaluate().unwrap();
     assert!(after < 0.8 * before, "loss {before} -> {after}");
     assert_eq!(trainer.steps_taken().unwrap(), 8);
+    assert_eq!(trainer.threads().unwrap(), 1, "the default");
     // The model itself is untouched: its loss on the data did not move.
     let model_loss = model.evaluate(ZOO.repeat(40), &Default::default()).unwrap();
     assert!(model_loss > after);

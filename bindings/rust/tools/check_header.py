@@ -159,8 +159,8 @@ MUTATIONS = [
      "WISP_STOP_CALLBACK = 3,\n  WISP_STOP_OTHER"),
     ("callback changed", "wisp_token_callback", "size_t text_len, void* user_data);",
      "int32_t text_len, void* user_data);"),
-    ("version bumped", "WISP_API_VERSION_MINOR", "#define WISP_API_VERSION_MINOR 3",
-     "#define WISP_API_VERSION_MINOR 4"),
+    ("version bumped", "WISP_API_VERSION_MINOR", r"re:#define WISP_API_VERSION_MINOR \d+",
+     "#define WISP_API_VERSION_MINOR 999"),
 ]
 
 

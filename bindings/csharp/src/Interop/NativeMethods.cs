@@ -91,6 +91,10 @@ namespace Wisp.Interop
             SessionHandle session, out UIntPtr out_position);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern wisp_status wisp_session_threads(
+            SessionHandle session, out int out_threads);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern wisp_status wisp_session_feed(
             SessionHandle session, int[] ids, UIntPtr n_ids,
             [Out] float[] logits, UIntPtr logits_capacity);
@@ -185,6 +189,10 @@ namespace Wisp.Interop
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern wisp_status wisp_trainer_get_step(
             TrainerHandle trainer, out long out_step);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern wisp_status wisp_trainer_threads(
+            TrainerHandle trainer, out int out_threads);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern wisp_status wisp_trainer_save_checkpoint(

@@ -10,7 +10,7 @@ namespace Wisp.Interop
     {
         // The header version these declarations were written against.
         internal const int WISP_API_VERSION_MAJOR = 0;
-        internal const int WISP_API_VERSION_MINOR = 3;
+        internal const int WISP_API_VERSION_MINOR = 4;
     }
 
     internal enum wisp_status
