@@ -6,6 +6,7 @@
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/common.h"
+#include "src/format/atomic_file.h"
 
 namespace wisp::cli {
 
@@ -27,6 +28,9 @@ int RunLogits(int argc, char** argv) {
   }
   std::vector<int32_t> ids;
   if (absl::Status s = ParseIds(*ids_text, &ids); !s.ok()) {
+    return ReportError(s);
+  }
+  if (absl::Status s = CheckOutputPaths(*args, {"-o"}); !s.ok()) {
     return ReportError(s);
   }
 
@@ -56,13 +60,15 @@ int RunLogits(int argc, char** argv) {
                              logits.data(), logits.size());
   if (status != WISP_OK) return ReportError(status);
 
-  FILE* out = std::fopen(out_path->c_str(), "wb");
-  if (out == nullptr) return ReportError("cannot create " + *out_path);
-  const size_t written =
-      std::fwrite(logits.data(), sizeof(float), logits.size(), out);
-  if (std::fclose(out) != 0 || written != logits.size()) {
-    return ReportError("cannot write " + *out_path);
+  // Atomically, like every file wisp writes: a failed write leaves an
+  // earlier file at the path as it was.
+  AtomicFile out(*out_path);
+  absl::Status written = out.Open();
+  if (written.ok()) {
+    written = out.Write(logits.data(), logits.size() * sizeof(float));
   }
+  if (written.ok()) written = out.Commit();
+  if (!written.ok()) return ReportError(written);
   std::fprintf(stderr, "wrote %zu x %d float32 logits to %s\n", ids.size(),
                config.vocab_size, out_path->c_str());
   return 0;

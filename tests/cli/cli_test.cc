@@ -221,6 +221,15 @@ TEST_F(CliTest, FinetuneChecksItsOutputsFirst) {
       << full.err;
 }
 
+// logits checks -o before its forward pass (it failed after it, with a
+// message that did not name the flag).
+TEST_F(CliTest, LogitsChecksItsOutputFirst) {
+  Result missing = RunWisp(absl::StrCat("logits -m ", *model_,
+                                        " --ids 1,2 -o /no/such/folder/x.bin"));
+  EXPECT_GT(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("-o: "), std::string::npos) << missing.err;
+}
+
 // "--" ends the flags: a text may start with '-'.
 TEST_F(CliTest, TokenizeTakesTextAfterDoubleDash) {
   Result dash = RunWisp(absl::StrCat("tokenize -m ", *model_, " -- -x"));
