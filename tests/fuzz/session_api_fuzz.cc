@@ -84,6 +84,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (wisp_session_create(model, &params, &s) != WISP_OK) {
       Fail(std::string("session_create: ") + wisp_last_error());
     }
+    int32_t threads = 0;
+    Check(wisp_session_threads(s, &threads));
+    if (threads < 1 || threads > params.n_threads) {
+      Fail("session threads outside 1..n_threads");
+    }
   }
   std::vector<int32_t> ids;
   std::vector<float> logits;

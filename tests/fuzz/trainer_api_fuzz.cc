@@ -161,6 +161,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   Note("created");
+  int32_t threads = 0;
+  Check(wisp_trainer_threads(trainer, &threads));
+  if (threads < 1 || threads > params.n_threads) {
+    Fail("trainer threads outside 1..n_threads");
+  }
   RunCalls(in, trainer, DefaultVocabSize());
   wisp_trainer_free(trainer);
   return 0;
