@@ -2,8 +2,9 @@
  * wisp.h - the C API of wisp, an embeddable library that loads, fine-tunes and
  * runs transformer language models.
  *
- * This is the only public header: plain C99, no C++ in it, so that C, C++,
- * Rust, Go, C# and game engines can bind it.
+ * The runtime's public header (converting models from other formats has its
+ * own, wisp/convert.h): plain C99, no C++ in it, so that C, C++, Rust, Go,
+ * C# and game engines can bind it.
  *
  * Conventions (the same for every function below):
  *   - Every fallible function returns a wisp_status; WISP_OK (0) is success.

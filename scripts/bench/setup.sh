@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the benchmark-only dependencies of scripts/bench/compare.sh. None
+# Installs the benchmark-only dependencies of scripts/bench/compare.py. None
 # of them is needed to build or use wisp:
 #   - python3-torch (Debian): makes the GPT-2 124M workload and is the
 #     training reference (runs under /usr/bin/python3, not a pyenv python);

@@ -2,7 +2,7 @@
 // memory and (with --train) training speed of one model, measured through the
 // C API exactly as an application would see them. Progress goes to stderr;
 // the figures go to stdout, as text or as one JSON object (--json) that
-// scripts/bench/compare.sh reads.
+// scripts/bench/compare.py reads.
 #include <sys/resource.h>
 
 #include <algorithm>

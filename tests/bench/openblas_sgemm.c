@@ -7,7 +7,7 @@
  *
  *   openblas_sgemm [--threads 1,2] [--min-time SECONDS]
  *
- * Run it with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (compare.sh
+ * Run it with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (compare.py
  * does): this machine may set them for old OpenBLAS builds, which would pin
  * a kernel other than the one OpenBLAS picks for the CPU. */
 #include <cblas.h>
