@@ -281,8 +281,7 @@ void GemmBf16Broadcast(const float* x, const SharedXProduct<uint16_t>* products,
   // With threads, x is packed once, its panels split between them, into the
   // caller's scratch, as in the f32 broadcast-w GEMM.
   uint32_t* shared_x = nullptr;
-  if (pool != nullptr && pool->num_threads() > 1 &&
-      m * TotalColumns(products, count) * k >= kGemmParallelMinWork) {
+  if (ProductThreads(m, k, products, count, pool) > 1) {
     const size_t panels = DivCeil(m, kPanelRows);
     shared_x = reinterpret_cast<uint32_t*>(ThreadScratch(
         ScratchSlot::kPackedX, panels * kPanelRows * DivCeil(k, 2)));

@@ -175,8 +175,7 @@ void GemmBroadcastW(const float* x, const SharedXProduct<W>* products,
     // the caller's scratch (every thread needs all of it): packed by each
     // thread for itself, it was packed once per thread.
     float* shared_x = nullptr;
-    if (pool != nullptr && pool->num_threads() > 1 &&
-        m * TotalColumns(products, count) * k >= kGemmParallelMinWork) {
+    if (ProductThreads(m, k, products, count, pool) > 1) {
       const size_t panel_rows = BroadcastPanelRows(d);
       shared_x =
           ThreadScratch(ScratchSlot::kPackedX, BroadcastPackedXSize(d, m, k));
