@@ -229,46 +229,28 @@ WISP_BF16_TARGET void BlockColumns(const uint32_t* packed, size_t block_rows,
   }
 }
 
-// Packs panels [begin, end) of x (m rows of k), panel ip at
-// packed + ip * kPanelRows * pairs.
-WISP_BF16_TARGET void PackPanels(const float* x, size_t m, size_t k,
-                                 size_t begin, size_t end, uint32_t* packed) {
-  const size_t pairs = DivCeil(k, 2);
-  for (size_t ip = begin; ip < end; ++ip) {
-    PackPairPanel(x + ip * kPanelRows * k, k,
-                  Min(kPanelRows, m - ip * kPanelRows), pairs,
-                  packed + ip * kPanelRows * pairs);
-  }
-}
-
-// One thread's pieces of the products for rows [0, m), from all of x packed
-// (shared_x), or packing each block of x into this thread's scratch once
-// for all of them (shared_x null).
-WISP_BF16_TARGET void Ranges(const float* x, const uint32_t* shared_x,
+// One thread's pieces of the products for rows [0, m): each block of x is
+// packed into this thread's scratch once for all of them.
+WISP_BF16_TARGET void Ranges(const float* x,
                              const SharedXProduct<uint16_t>* products,
                              const ColumnRange* ranges, size_t num, size_t m,
                              size_t k) {
   const size_t pairs = DivCeil(k, 2);
   const size_t panels_per_block = DivCeil(Min(m, kRowBlock), kPanelRows);
   // Two bf16 (one pair) per float of scratch.
-  auto* packed =
-      shared_x != nullptr
-          ? nullptr
-          : reinterpret_cast<uint32_t*>(ThreadScratch(
-                ScratchSlot::kPackedX, panels_per_block * kPanelRows * pairs));
-  static_assert(kRowBlock % kPanelRows == 0, "blocks of whole panels");
+  auto* packed = reinterpret_cast<uint32_t*>(ThreadScratch(
+      ScratchSlot::kPackedX, panels_per_block * kPanelRows * pairs));
   for (size_t row0 = 0; row0 < m; row0 += kRowBlock) {
     const size_t block_rows = Min(kRowBlock, m - row0);
-    const uint32_t* block_x = packed;
-    if (shared_x != nullptr) {
-      block_x = shared_x + row0 * pairs;
-    } else {
-      PackPanels(x + row0 * k, block_rows, k, 0,
-                 DivCeil(block_rows, kPanelRows), packed);
+    const size_t panels = DivCeil(block_rows, kPanelRows);
+    for (size_t ip = 0; ip < panels; ++ip) {
+      PackPairPanel(x + (row0 + ip * kPanelRows) * k, k,
+                    Min(kPanelRows, block_rows - ip * kPanelRows), pairs,
+                    packed + ip * kPanelRows * pairs);
     }
     for (size_t r = 0; r < num; ++r) {
       const SharedXProduct<uint16_t>& p = products[ranges[r].index];
-      BlockColumns(block_x, block_rows, p.w, p.bias, p.y + row0 * p.n, k, p.n,
+      BlockColumns(packed, block_rows, p.w, p.bias, p.y + row0 * p.n, k, p.n,
                    ranges[r].col_begin, ranges[r].col_end);
     }
   }
@@ -278,23 +260,10 @@ WISP_BF16_TARGET void Ranges(const float* x, const uint32_t* shared_x,
 
 void GemmBf16Broadcast(const float* x, const SharedXProduct<uint16_t>* products,
                        size_t count, size_t m, size_t k, ThreadPool* pool) {
-  // With threads, x is packed once, its panels split between them, into the
-  // caller's scratch, as in the f32 broadcast-w GEMM.
-  uint32_t* shared_x = nullptr;
-  if (ProductThreads(m, k, products, count, pool) > 1) {
-    const size_t panels = DivCeil(m, kPanelRows);
-    shared_x = reinterpret_cast<uint32_t*>(ThreadScratch(
-        ScratchSlot::kPackedX, panels * kPanelRows * DivCeil(k, 2)));
-    pool->ParallelFor(panels, 1,
-                      [&](size_t begin, size_t end, size_t /*thread*/) {
-                        PackPanels(x, m, k, begin, end, shared_x);
-                      });
-  }
+  // Each thread packs all of x for itself, as the f32 broadcast-w GEMM.
   SplitColumnTiles(m, k, products, count, kTileCols, pool,
                    [&](const ColumnRange* ranges, size_t num) {
-                     if (num > 0) {
-                       Ranges(x, shared_x, products, ranges, num, m, k);
-                     }
+                     if (num > 0) Ranges(x, products, ranges, num, m, k);
                    });
 }
 

@@ -170,46 +170,20 @@ void GemmBroadcastW(const float* x, const SharedXProduct<W>* products,
   // The kernel exists for AVX-512 targets only: on the others MatMulAny
   // never calls this, and the branch keeps the kernel uninstantiated.
   if constexpr (kBroadcastRowBlock > 0) {
-    const DF d;
-    // With threads, x is packed once, its panels split between them, into
-    // the caller's scratch (every thread needs all of it): packed by each
-    // thread for itself, it was packed once per thread.
-    float* shared_x = nullptr;
-    if (ProductThreads(m, k, products, count, pool) > 1) {
-      const size_t panel_rows = BroadcastPanelRows(d);
-      shared_x =
-          ThreadScratch(ScratchSlot::kPackedX, BroadcastPackedXSize(d, m, k));
-      pool->ParallelFor(DivCeil(m, panel_rows), 1,
-                        [&](size_t begin, size_t end, size_t /*thread*/) {
-                          const size_t row0 = begin * panel_rows;
-                          PackBroadcastX(d, x + row0 * k,
-                                         Min(end * panel_rows, m) - row0, k,
-                                         shared_x + row0 * k);
-                        });
-    }
     SplitColumnTiles(
         m, k, products, count, kBroadcastCols, pool,
         [&](const ColumnRange* ranges, size_t num) {
           if (num == 0) return;
-          float* packed_x =
-              shared_x != nullptr
-                  ? nullptr
-                  : ThreadScratch(
-                        ScratchSlot::kPackedX,
-                        BroadcastPackedXSize(d, Min(m, kBroadcastRowBlock), k));
+          const DF d;
+          float* packed_x = ThreadScratch(
+              ScratchSlot::kPackedX,
+              BroadcastPackedXSize(d, Min(m, kBroadcastRowBlock), k));
           for (size_t row0 = 0; row0 < m; row0 += kBroadcastRowBlock) {
             const size_t rows = Min(kBroadcastRowBlock, m - row0);
-            const float* block_x = packed_x;
-            if (shared_x != nullptr) {
-              // Row blocks are whole panels: block row0 starts at panel
-              // row0 / panel_rows, row0 * k floats in.
-              block_x = shared_x + row0 * k;
-            } else {
-              PackBroadcastX(d, x + row0 * k, rows, k, packed_x);
-            }
+            PackBroadcastX(d, x + row0 * k, rows, k, packed_x);
             for (size_t r = 0; r < num; ++r) {
               const SharedXProduct<W>& p = products[ranges[r].index];
-              GemmBroadcastWColumns(d, block_x, p.w, p.bias, p.y + row0 * p.n,
+              GemmBroadcastWColumns(d, packed_x, p.w, p.bias, p.y + row0 * p.n,
                                     rows, k, p.n, ranges[r].col_begin,
                                     ranges[r].col_end);
             }
