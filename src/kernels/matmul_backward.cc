@@ -133,8 +133,11 @@ void ProductBlock(const Product& pr, size_t panel_begin, size_t panel_end,
   const size_t depth_block = pr.K <= 2 * kDepthBlock ? pr.K : kDepthBlock;
   float* packed_b = ThreadScratch(ScratchSlot::kPackedW,
                                   panels_per_block * kNr * depth_block);
-  float* packed_a = ThreadScratch(ScratchSlot::kPackedX,
-                                  kAPanelGroup * kTileRows * depth_block);
+  // A transposed A is packed kAPanelGroup panels at a time, a row-major one
+  // a panel at a time.
+  const size_t group = pr.a_transposed ? kAPanelGroup : 1;
+  float* packed_a =
+      ThreadScratch(ScratchSlot::kPackedX, group * kTileRows * depth_block);
   for (size_t jb = col_panel_begin; jb < col_panel_end;
        jb += panels_per_block) {
     const size_t jb_end = Min(jb + panels_per_block, col_panel_end);
@@ -145,7 +148,6 @@ void ProductBlock(const Product& pr, size_t panel_begin, size_t panel_end,
                         depth, packed_b + (jp - jb) * depth * kNr);
       }
       const bool accumulate = pr.accumulate || p0 > 0;
-      const size_t group = pr.a_transposed ? kAPanelGroup : 1;
       for (size_t ig = panel_begin; ig < panel_end; ig += group) {
         const size_t ig_end = Min(ig + group, panel_end);
         const size_t group_row0 = ig * kTileRows;
