@@ -99,6 +99,12 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
 };
 
+// Threads that compute with `pool`, the caller's included: a null pool
+// runs everything on the caller's thread.
+inline size_t ComputeThreads(const ThreadPool* pool) {
+  return pool == nullptr ? 1 : pool->num_threads();
+}
+
 // CPUs this process may run on (its affinity mask), at least 1.
 size_t AvailableCpus();
 

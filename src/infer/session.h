@@ -40,7 +40,7 @@ class Session {
   size_t context_length() const { return capacity_; }
   // Threads that compute, the caller's included: the options' count, reduced
   // to the CPUs the process may run on (MakeComputePool).
-  size_t threads() const { return pool_ ? pool_->num_threads() : 1; }
+  size_t threads() const { return ComputeThreads(pool_.get()); }
   const std::vector<int32_t>& history() const { return history_; }
 
   // Appends tokens to the context and runs them through the model. If

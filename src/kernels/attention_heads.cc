@@ -76,8 +76,7 @@ void AttentionForwardHeads(const AttentionHeads& a, ThreadPool* pool,
       }
     }
   };
-  const size_t shares = std::min(pool == nullptr ? 1 : pool->num_threads(),
-                                 a.n_kv_heads * blocks);
+  const size_t shares = std::min(ComputeThreads(pool), a.n_kv_heads * blocks);
   if (shares == 1) {
     share(0, 1, 0);
   } else {

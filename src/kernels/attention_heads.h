@@ -42,8 +42,8 @@ size_t AttentionHeadsScratchPerThread(size_t head_dim, size_t group);
 // threads. Each thread takes a contiguous run of KV heads' blocks, of
 // equal work (the keys its queries see): the heads whose q, k and v that
 // thread's share of the projections wrote. `scratch` holds
-// pool->num_threads() (1 without a pool) slices of `scratch_per_thread`
-// floats, at least AttentionHeadsScratchPerThread.
+// ComputeThreads(pool) slices of `scratch_per_thread` floats, at least
+// AttentionHeadsScratchPerThread.
 void AttentionForwardHeads(const AttentionHeads& heads, ThreadPool* pool,
                            float* scratch, size_t scratch_per_thread);
 

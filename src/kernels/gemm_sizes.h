@@ -62,16 +62,6 @@ struct ColumnRange {
   size_t index, col_begin, col_end;
 };
 
-// Threads for the products of one m x k x: the pool's, or 1 (the caller's)
-// under kGemmParallelMinWork multiply-adds in all.
-template <class W>
-size_t ProductThreads(size_t m, size_t k, const SharedXProduct<W>* products,
-                      size_t count, const ThreadPool* pool) {
-  if (pool == nullptr) return 1;
-  if (m * TotalColumns(products, count) * k < kGemmParallelMinWork) return 1;
-  return pool->num_threads();
-}
-
 // The threading of the GEMMs that split only columns: the columns of each
 // of `count` (<= kMaxSharedProducts) products of the same m x k x are split
 // evenly, in whole tiles of tile_cols, over the threads of `pool` (may be
@@ -91,7 +81,10 @@ void SplitColumnTiles(size_t m, size_t k, const SharedXProduct<W>* products,
     const size_t tiles = DivCeil(products[i].n, tile_cols);
     if (tiles > max_tiles) max_tiles = tiles;
   }
-  size_t threads = ProductThreads(m, k, products, count, pool);
+  size_t threads = ComputeThreads(pool);
+  if (m * TotalColumns(products, count) * k < kGemmParallelMinWork) {
+    threads = 1;
+  }
   if (threads > max_tiles) threads = max_tiles;
   const auto run = [&](size_t t, size_t num_threads) {
     ColumnRange r[kMaxSharedProducts];

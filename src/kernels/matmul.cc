@@ -84,7 +84,7 @@ void Gemv(const float* x, const SharedXProduct<W>* products, size_t count,
   const size_t total = TotalColumns(products, count);
   // Reading w is the work: bf16 rows count half. Threads only from
   // kGemvParallelMinWork on, each with a chunk worth a quarter of that.
-  size_t chunks = pool == nullptr ? 1 : pool->num_threads();
+  size_t chunks = ComputeThreads(pool);
   if (total * k * sizeof(W) / sizeof(float) < kGemvParallelMinWork) chunks = 1;
   chunks = Min(chunks, DivCeil(total, DivCeil(kGemvParallelMinWork / 4 *
                                                   sizeof(float) / sizeof(W),
@@ -223,7 +223,7 @@ void Gemm(const float* x, const W* w, const float* bias, float* y, size_t m,
     }
   };
 
-  size_t threads = pool == nullptr ? 1 : pool->num_threads();
+  size_t threads = ComputeThreads(pool);
   if (m * n * k < kGemmParallelMinWork) threads = 1;
   if (threads == 1) {
     pack_x(0, row_panels, 0);

@@ -180,7 +180,7 @@ void RunProduct(const Product& pr, ThreadPool* pool) {
   const size_t row_panels = DivCeil(pr.M, kTileRows);
   const size_t col_panels = DivCeil(pr.N, kNr);
   const size_t panels_per_block = ColumnPanelsPerBlock(kNr);
-  size_t threads = pool == nullptr ? 1 : pool->num_threads();
+  size_t threads = ComputeThreads(pool);
   if (pr.M * pr.K * pr.N < kGemmParallelMinWork) threads = 1;
   if (threads == 1) {
     ProductBlock(pr, 0, row_panels, 0, col_panels);

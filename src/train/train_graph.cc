@@ -167,7 +167,7 @@ float* TrainGraph::AttentionScratch(ThreadPool* pool) {
       std::max(kernels::AttentionForwardScratch(c.head_dim(),
                                                 kAttentionQueryBlock * group),
                kernels::AttentionBackwardScratch(c.head_dim(), seq_ * group));
-  const size_t threads = pool ? pool->num_threads() : 1;
+  const size_t threads = ComputeThreads(pool);
   if (attention_scratch_.size() < threads * attention_per_thread_) {
     attention_scratch_.resize(threads * attention_per_thread_);
   }

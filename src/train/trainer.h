@@ -99,7 +99,7 @@ class Trainer {
   size_t step() const { return step_; }
   const TrainOptions& options() const { return options_; }
   // Threads that compute, the caller's included (as Session::threads).
-  size_t threads() const { return pool_ ? pool_->num_threads() : 1; }
+  size_t threads() const { return ComputeThreads(pool_.get()); }
   const Model& base() const { return base_; }
   const Parameters& parameters() const { return params_; }
   // Learning rate of 0-based step `step` under the schedule.

@@ -140,12 +140,14 @@ TEST(ThreadPoolTest, ComputePoolsStopAtTheAvailableCpus) {
   ASSERT_GE(cpus, 1u);
   EXPECT_EQ(static_cast<int>(cpus), testing::AffinityCpus());
   EXPECT_EQ(MakeComputePool(1), nullptr);
+  EXPECT_EQ(ComputeThreads(nullptr), 1u);  // a null pool: the caller alone
   std::unique_ptr<ThreadPool> many = MakeComputePool(cpus + 5);
   if (cpus == 1) {
     EXPECT_EQ(many, nullptr);
   } else {
     ASSERT_NE(many, nullptr);
     EXPECT_EQ(many->num_threads(), cpus);
+    EXPECT_EQ(ComputeThreads(many.get()), cpus);
     std::unique_ptr<ThreadPool> two = MakeComputePool(2);
     ASSERT_NE(two, nullptr);
     EXPECT_EQ(two->num_threads(), 2u);
