@@ -278,18 +278,20 @@ class Compare:
             # Against the triad of its own minute: the machine's best triad
             # of the run (above) may come from a spell when other tenants
             # left the memory bus free, the GEMV's median from a busy one.
-            pairs = self.gemv_beside_triad(t)
-            r = median_of([g / b for g, b in pairs if g and b])
+            # The row shows the pair whose ratio is the median, so that its
+            # two figures and its ratio belong together.
+            pairs = sorted(((g, b) for g, b in self.gemv_beside_triad(t)
+                            if g and b), key=lambda p: p[0] / p[1])
+            middle = pairs[len(pairs) // 2] if pairs else (None, None)
+            r = middle[0] / middle[1] if pairs else None
             cell = '—' if r is None else f'{100 * r:.0f} %'
-            if len(pairs) > 1 and r is not None:
-                ratios = [g / b for g, b in pairs if g and b]
-                cell += (f' (pairs: {100 * min(ratios):.0f}-'
-                         f'{100 * max(ratios):.0f} %)')
+            if len(pairs) > 1:
+                cell += (f' (pairs: {100 * pairs[0][0] / pairs[0][1]:.0f}-'
+                         f'{100 * pairs[-1][0] / pairs[-1][1]:.0f} %)')
             if cpu_pct is not None:
                 cell += f' (per CPU s: {cpu_pct:.0f} %)'
             self.table.add(f'GEMV {m}x{k}x{n}, {t} thread(s) / triad beside it',
-                           fmt(median_of([g for g, _ in pairs]), ' GB/s'),
-                           fmt(median_of([b for _, b in pairs]), ' GB/s'),
+                           fmt(middle[0], ' GB/s'), fmt(middle[1], ' GB/s'),
                            cell, '>= 80 %', None if r is None else r >= 0.8)
             blas_gbs = ref.get((m, k, n, t), {}).get('gbs')
             r, cell = ratio_cell(gbs, blas_gbs)
