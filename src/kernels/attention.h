@@ -72,9 +72,17 @@ inline size_t AttentionForwardScratch(size_t head_dim, size_t rows) {
 void AttentionHeadForward(const AttentionHead& head, float* lse,
                           float* scratch);
 
-// Floats of scratch AttentionHeadBackward needs for `rows` query rows.
+// Floats of scratch AttentionHeadBackward needs for `rows` query rows. From
+// kAttentionMinLaneRows rows every chunk of lanes keeps its state (three
+// [head_dim][chunk rows] matrices and three values per row) for the whole
+// call, beside one key tile's products.
 inline size_t AttentionBackwardScratch(size_t head_dim, size_t rows) {
-  return 4 * head_dim * kAttentionKeyTile + 3 * kAttentionKeyTile + rows;
+  if (rows < kAttentionMinLaneRows) {
+    return 4 * head_dim * kAttentionKeyTile + 3 * kAttentionKeyTile + rows;
+  }
+  return (rows + kAttentionLaneRows) * (3 * head_dim + 3) +
+         4 * kAttentionLaneKeyTile * kAttentionLaneRows +
+         2 * head_dim * kAttentionLaneKeyTile;
 }
 
 // Gradients of AttentionHeadForward for all queries of one KV head of one

@@ -468,6 +468,55 @@ BENCHMARK(BM_AttentionPrefill)
     ->Args({512, 2})
     ->UseRealTime();
 
+// Training's attention backward for one (sequence, head) of GPT-2 small:
+// causal, head_dim 64, rows 768 floats apart, as TrainGraph calls it. Arg:
+// tokens. GFLOP/s counts the backward's five products (scores,
+// probability gradients, dq, dk, dv): 10 head_dim flops per visible pair.
+void BM_AttentionTrainBackward(benchmark::State& state) {
+  const size_t n = state.range(0), head_dim = 64, stride = 768;
+  const bench::Baselines& baselines = bench::MachineBaselines();
+  const std::vector<float> q = RandomFloats(n * stride, 23);
+  const std::vector<float> keys = RandomFloats(n * stride, 24);
+  const std::vector<float> values = RandomFloats(n * stride, 25);
+  const std::vector<float> dout = RandomFloats(n * stride, 26);
+  std::vector<float> out(n * stride), dq(n * stride), dk(n * stride),
+      dv(n * stride), lse(n);
+  std::vector<uint32_t> visible(n);
+  for (size_t i = 0; i < n; ++i) visible[i] = static_cast<uint32_t>(i + 1);
+  std::vector<float> scratch(std::max(AttentionForwardScratch(head_dim, n),
+                                      AttentionBackwardScratch(head_dim, n)));
+  AttentionHead head;
+  head.q = q.data();
+  head.q_stride = stride;
+  head.n_queries = n;
+  head.keys = keys.data();
+  head.values = values.data();
+  head.kv_stride = stride;
+  head.visible = visible.data();
+  head.head_dim = head_dim;
+  head.scale = 0.125f;
+  head.out = out.data();
+  head.out_stride = stride;
+  AttentionHeadForward(head, lse.data(), scratch.data());
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    AttentionHeadBackward(head, lse.data(), dout.data(), dq.data(), dk.data(),
+                          dv.data(), scratch.data());
+    benchmark::DoNotOptimize(dq.data());
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const double gflop =
+      1e-9 * 10.0 * head_dim * (n * (n + 1) / 2) * state.iterations();
+  state.counters["GFLOP/s"] = gflop / seconds;
+  state.counters["pct_peak"] =
+      100 * gflop / seconds / baselines.fma_peak_gflops[1];
+  state.SetLabel(ActiveTargetName());
+}
+BENCHMARK(BM_AttentionTrainBackward)->ArgName("tokens")->Arg(128)->Arg(512);
+
 // Args: rows, n. The default model's norms (64) and GPT-2 small's (768).
 void BM_RmsNormBackward(benchmark::State& state) {
   const size_t rows = state.range(0), n = state.range(1);
