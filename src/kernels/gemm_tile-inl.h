@@ -48,9 +48,9 @@ constexpr size_t kTileRows = 6;
 constexpr size_t kDepthBlock = 256;
 constexpr size_t kColumnBlock = 256;
 // The threading threshold, DivCeil and Min: gemm_sizes.h.
-// Column panels (of width nr) in one column block.
-inline size_t ColumnPanelsPerBlock(size_t nr) {
-  return kColumnBlock > nr ? kColumnBlock / nr : 1;
+// Column panels (of width nr) in one column block of `block` columns.
+inline size_t ColumnPanelsPerBlock(size_t nr, size_t block = kColumnBlock) {
+  return block > nr ? block / nr : 1;
 }
 
 // dst[p * dst_stride + c] = src[c * src_stride + p] for c < count and
