@@ -90,7 +90,9 @@ void BackwardRows(D d, const AttentionHead& h, const float* HWY_RESTRICT lse,
         const size_t r = i * group + g;
         const float* HWY_RESTRICT q = h.q + i * h.q_stride + g * hd;
         const float* HWY_RESTRICT dout_row = dout + i * h.out_stride + g * hd;
-        // The forward's scores, bit for bit, then its probabilities.
+        // The scores, then the probabilities. For heads of at most 16 the
+        // forward scored the same transposed tile (bit for bit); larger
+        // heads' forward takes one dot product per key (ulps apart).
         TileScores(q, key_tile, hd, h.scale, valid, p);
         TileDots(dout_row, value_tile, hd, dp);
         const auto lse_v = hn::Set(dk, lse[r]);
@@ -137,10 +139,17 @@ void BackwardRows(D d, const AttentionHead& h, const float* HWY_RESTRICT lse,
 // outer loop, so that a tile's key and value gradients collect every
 // chunk's share transposed ([head_dim][keys], keys in lanes) and reach
 // dkeys / dvalues once. Per (tile, chunk), all register-tiled (LaneTiles):
-//   S[key][rows] = K Qt       (the forward's products, so its bits)
+//   S[key][rows] = K Qt       (the forward lane path's products and bits)
 //   P = exp(S - lse),  dP[key][rows] = V dOt,  dS = P (dP - delta) scale
 //   dQt[d][rows] += K^T dS,  dKt[d][keys] += Q^T dS^T,  dVt += dO^T P^T
-// (P and dS transposed to keys in lanes for the last two, a 32 x 32 copy).
+// (P and dS transposed to keys in lanes for the last two: a square of two
+// vectors by two vectors, 32 x 32 floats on AVX-512). A row whose forward
+// call had fewer than kAttentionMinLaneRows rows was scored by the per-row
+// path, ulps apart; the probabilities then differ by as much.
+static_assert(2 * hn::MaxLanes(LaneTag()) <= kAttentionLaneKeyTile &&
+                  2 * hn::MaxLanes(LaneTag()) <= kAttentionLaneRows,
+              "AttentionBackwardScratch sizes chunks and key tiles of at most "
+              "kAttentionLaneRows and kAttentionLaneKeyTile");
 class LaneBackward {
  public:
   LaneBackward(const AttentionHead& h, const float* HWY_RESTRICT lse,

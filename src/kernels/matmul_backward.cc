@@ -27,8 +27,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 
 // Blocking and the threading threshold are the forward GEMM's
-// (gemm_tile-inl.h), with one difference: a sum of at most two depth blocks
-// is done as one block (B block <= 512 KiB). The weight gradients sum over
+// (gemm_tile-inl.h), with two differences. A sum of at most two depth
+// blocks is done as one block (B block <= 512 KiB for the weight
+// gradients, 768 KiB for the input gradients' wider blocks, below). The
+// weight gradients sum over
 // the batch's rows (512 for GPT-2 at 4 x 128), and one block means the
 // result is read and written once instead of twice, which matters for the
 // classifier's 154 MB gradient.
@@ -49,6 +51,8 @@ constexpr size_t kMinTaskRows = 128;
 // chunk of rows. BM_MatMulBackward's input gradients, medians of 5
 // alternating runs (Zen 4): 2 threads 1.056-1.089x (classifier 1.072x), 1
 // thread 1.003-1.017x; a GPT-2 training step 1.004x (8 pairs, 0.989-1.009).
+// One task per thread gives up what several give (a core slowed by other
+// programs shedding work): here packing B once was worth more.
 constexpr size_t kColumnBlockRowMajorA = 384;
 
 struct Product {

@@ -216,54 +216,68 @@ TEST_P(AttentionTest, RowsIndependentOfBlock) {
 // [-2, 2] and probabilities, each a few roundoffs off, and the recomputed
 // probabilities carry the log-sum-exp's error (3e-5, relative on p): 1e-4
 // relative to 1 + |gradient| covers both.
+// Rows (queries x group) from 1 to 105 cross the lane path's threshold
+// (7 and 8 rows) and its chunks; queries after 40 earlier positions see
+// several key tiles more than there are queries.
 TEST_P(AttentionTest, BackwardMatchesReference) {
   for (const char* mask : {"causal", "bidirectional", "prefix", "ragged"}) {
     for (size_t head_dim : {1, 3, 8, 17, 64}) {
       for (size_t group : {1, 3}) {
-        for (size_t n_queries : {1, 16, 35}) {
-          const size_t n_keys = n_queries;
-          Case c(n_queries, group, head_dim, n_keys);
-          const std::vector<uint32_t> visible = Visible(mask, n_queries, 0);
-          c.head.visible = visible.data();
-          std::vector<float> lse(n_queries * group);
-          AttentionHeadForward(c.head, lse.data(), Scratch(c.head).data());
-          const std::vector<float> dout =
-              RandomFloats(n_queries * c.q_stride, 43);
-          std::vector<float> dq = RandomFloats(n_queries * c.q_stride, 44);
-          std::vector<float> dk = RandomFloats(n_keys * c.kv_stride + 1, 45);
-          std::vector<float> dv = RandomFloats(n_keys * c.kv_stride + 1, 46);
-          std::vector<double> want_dq(dq.begin(), dq.end());
-          std::vector<double> want_dk(dk.begin(), dk.end());
-          std::vector<double> want_dv(dv.begin(), dv.end());
-          for (size_t i = 0; i < n_queries; ++i) {
-            for (size_t g = 0; g < group; ++g) {
-              const size_t row = i * c.q_stride + g * head_dim;
-              std::vector<double> probs(visible[i]), out(head_dim);
-              reference::AttentionQuery(c.q.data() + row, c.keys.data(),
-                                        c.values.data(), visible[i], head_dim,
-                                        c.kv_stride, c.head.scale, probs.data(),
-                                        out.data());
-              reference::AttentionQueryBackward(
-                  dout.data() + row, c.q.data() + row, c.keys.data(),
-                  c.values.data(), probs.data(), visible[i], head_dim,
-                  c.kv_stride, c.head.scale, want_dq.data() + row,
-                  want_dk.data(), want_dv.data());
+        for (size_t n_queries : {1, 7, 8, 16, 35}) {
+          for (size_t start : {0, 40}) {
+            const size_t n_keys = start + n_queries;
+            Case c(n_queries, group, head_dim, n_keys);
+            const std::vector<uint32_t> visible =
+                Visible(mask, n_queries, start);
+            c.head.visible = visible.data();
+            std::vector<float> lse(n_queries * group);
+            AttentionHeadForward(c.head, lse.data(), Scratch(c.head).data());
+            const std::vector<float> dout =
+                RandomFloats(n_queries * c.q_stride, 43);
+            std::vector<float> dq = RandomFloats(n_queries * c.q_stride, 44);
+            std::vector<float> dk = RandomFloats(n_keys * c.kv_stride + 1, 45);
+            std::vector<float> dv = RandomFloats(n_keys * c.kv_stride + 1, 46);
+            std::vector<double> want_dq(dq.begin(), dq.end());
+            std::vector<double> want_dk(dk.begin(), dk.end());
+            std::vector<double> want_dv(dv.begin(), dv.end());
+            for (size_t i = 0; i < n_queries; ++i) {
+              for (size_t g = 0; g < group; ++g) {
+                const size_t row = i * c.q_stride + g * head_dim;
+                std::vector<double> probs(visible[i]), out(head_dim);
+                reference::AttentionQuery(c.q.data() + row, c.keys.data(),
+                                          c.values.data(), visible[i], head_dim,
+                                          c.kv_stride, c.head.scale,
+                                          probs.data(), out.data());
+                reference::AttentionQueryBackward(
+                    dout.data() + row, c.q.data() + row, c.keys.data(),
+                    c.values.data(), probs.data(), visible[i], head_dim,
+                    c.kv_stride, c.head.scale, want_dq.data() + row,
+                    want_dk.data(), want_dv.data());
+              }
             }
-          }
-          AttentionHeadBackward(c.head, lse.data(), dout.data(), dq.data(),
-                                dk.data(), dv.data(), Scratch(c.head).data());
-          SCOPED_TRACE(::testing::Message()
-                       << mask << " head_dim=" << head_dim << " group=" << group
-                       << " queries=" << n_queries);
-          for (size_t k = 0; k < dq.size(); ++k) {
-            ASSERT_NEAR(dq[k], want_dq[k], 1e-4 * (1 + std::fabs(want_dq[k])))
-                << "dq " << k;
-          }
-          for (size_t k = 0; k < dk.size(); ++k) {
-            ASSERT_NEAR(dk[k], want_dk[k], 1e-4 * (1 + std::fabs(want_dk[k])))
-                << "dk " << k;
-            ASSERT_NEAR(dv[k], want_dv[k], 1e-4 * (1 + std::fabs(want_dv[k])))
-                << "dv " << k;
+            // Sentinels past the scratch the kernel may use.
+            std::vector<float> scratch = Scratch(c.head);
+            const size_t used = scratch.size();
+            scratch.resize(used + 64, 12345.0f);
+            AttentionHeadBackward(c.head, lse.data(), dout.data(), dq.data(),
+                                  dk.data(), dv.data(), scratch.data());
+            SCOPED_TRACE(::testing::Message()
+                         << mask << " head_dim=" << head_dim
+                         << " group=" << group << " queries=" << n_queries
+                         << " start=" << start);
+            for (size_t k = used; k < scratch.size(); ++k) {
+              ASSERT_EQ(scratch[k], 12345.0f) << "scratch overrun at " << k;
+            }
+            for (size_t k = 0; k < dq.size(); ++k) {
+              ASSERT_NEAR(dq[k], want_dq[k], 1e-4 * (1 + std::fabs(want_dq[k])))
+                  << "dq " << k;
+            }
+            for (size_t k = 0; k < dk.size(); ++k) {
+              ASSERT_NEAR(dk[k], want_dk[k], 1e-4 * (1 + std::fabs(want_dk[k])))
+                  << "dk " << k;
+              ASSERT_NEAR(dv[k], want_dv[k], 1e-4 * (1 + std::fabs(want_dv[k])))
+                  << "dv " << k;
+            }
           }
         }
       }
