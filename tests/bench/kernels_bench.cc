@@ -515,7 +515,11 @@ void BM_AttentionTrainBackward(benchmark::State& state) {
       100 * gflop / seconds / baselines.fma_peak_gflops[1];
   state.SetLabel(ActiveTargetName());
 }
-BENCHMARK(BM_AttentionTrainBackward)->ArgName("tokens")->Arg(128)->Arg(512);
+BENCHMARK(BM_AttentionTrainBackward)
+    ->ArgName("tokens")
+    ->Arg(128)
+    ->Arg(512)
+    ->Arg(1024);
 
 // Args: rows, n. The default model's norms (64) and GPT-2 small's (768).
 void BM_RmsNormBackward(benchmark::State& state) {
