@@ -35,7 +35,7 @@ namespace wisp::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // tile (transposed, [head_dim][tile_stride]) is added to rows[c * stride +
-// d] for c < count.
+// d] for c < count: a key tile's gradients, or a chunk's query gradients.
 HWY_INLINE void AddTransposedTile(const float* HWY_RESTRICT tile,
                                   size_t tile_stride, size_t count,
                                   size_t head_dim, float* HWY_RESTRICT rows,
@@ -184,14 +184,9 @@ class LaneBackward {
                         dvalues + j0 * h_.kv_stride, h_.kv_stride);
     }
     for (size_t c = 0; c < chunks_; ++c) {
-      const float* HWY_RESTRICT dqt = Dqt(c);
       ForEachSegment(h_, c * ChunkRows(), Lanes(c), [&](const LaneSegment& s) {
-        for (size_t k = 0; k < s.count; ++k) {
-          float* HWY_RESTRICT row = dq + (s.i + k) * h_.q_stride + s.g * hd;
-          for (size_t e = 0; e < hd; ++e) {
-            row[e] += dqt[e * ChunkRows() + s.lane + k];
-          }
-        }
+        AddTransposedTile(Dqt(c) + s.lane, ChunkRows(), s.count, hd,
+                          dq + s.i * h_.q_stride + s.g * hd, h_.q_stride);
       });
     }
   }
@@ -216,36 +211,27 @@ class LaneBackward {
   // Fills chunk c's state. Padding lanes see no keys and have zero queries
   // and output gradients, so every product leaves them zero.
   void Prepare(size_t c) {
-    const LaneTag d;
-    const size_t N = hn::Lanes(d), hd = h_.head_dim, rows = ChunkRows();
-    float* HWY_RESTRICT qt = Qt(c);
-    memset(qt, 0, (3 * hd + 3) * rows * sizeof(float));
+    const size_t hd = h_.head_dim, rows = ChunkRows();
     float* HWY_RESTRICT dot = Dot(c);
     float* HWY_RESTRICT lse = Lse(c);
     float* HWY_RESTRICT delta = Delta(c);
-    float* HWY_RESTRICT vis = Visible(c);
+    // dOt, dQt, lse and delta lie in a row, zero in padding lanes.
+    memset(dot, 0, (2 * hd + 2) * rows * sizeof(float));
+    LoadLaneQueries(h_, c * rows, Lanes(c), rows, Qt(c), Visible(c));
     ForEachSegment(h_, c * rows, Lanes(c), [&](const LaneSegment& s) {
-      const size_t q0 = s.i * h_.q_stride + s.g * hd;
       const size_t o0 = s.i * h_.out_stride + s.g * hd;
-      TransposeInto(h_.q + q0, h_.q_stride, s.count, hd, qt + s.lane, rows);
       TransposeInto(dout_ + o0, h_.out_stride, s.count, hd, dot + s.lane, rows);
       for (size_t k = 0; k < s.count; ++k) {
         const size_t lane = s.lane + k, i = s.i + k;
-        lse[lane] = lse_[i * h_.group + s.g];
-        vis[lane] = static_cast<float>(h_.visible[i]);
         // A row without keys has lse -inf; its probabilities are masked to
         // zero, never computed from it.
-        if (h_.visible[i] == 0) lse[lane] = 0.0f;
+        lse[lane] = h_.visible[i] == 0 ? 0.0f : lse_[i * h_.group + s.g];
         const size_t o = o0 + k * h_.out_stride;
         WithRowTag(hd, [&](auto dr) {
           delta[lane] = DotVec(dr, dout_ + o, h_.out + o, hd);
         });
       }
     });
-    const auto scale = hn::Set(d, h_.scale);
-    for (size_t k = 0; k < hd * rows; k += N) {
-      hn::StoreU(hn::Mul(hn::LoadU(d, qt + k), scale), d, qt + k);
-    }
   }
 
   // Key tile [j0, j0 + count) against chunk c.

@@ -139,6 +139,43 @@ HWY_INLINE void ForEachSegment(const AttentionHead& h, size_t l0, size_t lanes,
   }
 }
 
+// Keys seen by the rows of a chunk: the fewest and the most.
+struct KeyCounts {
+  size_t min, max;
+};
+
+// Loads the rows [l0, l0 + lanes) (lane order) of `h` into a chunk of
+// `rows` lanes: qt[d * rows + lane] = scale * q, and vis[lane] = the row's
+// visible key count as a float; padding lanes get zero queries and see no
+// keys. The forward and backward lane paths both start here, so that the
+// backward's scores are the forward's bits. Returns the counts' range over
+// the rows (padding excluded).
+HWY_INLINE KeyCounts LoadLaneQueries(const AttentionHead& h, size_t l0,
+                                     size_t lanes, size_t rows,
+                                     float* HWY_RESTRICT qt,
+                                     float* HWY_RESTRICT vis) {
+  const LaneTag d;
+  const size_t N = hn::Lanes(d), hd = h.head_dim;
+  if (lanes < rows) memset(qt, 0, hd * rows * sizeof(float));
+  memset(vis, 0, rows * sizeof(float));
+  KeyCounts counts{SIZE_MAX, 0};
+  ForEachSegment(h, l0, lanes, [&](const LaneSegment& s) {
+    TransposeInto(h.q + s.i * h.q_stride + s.g * hd, h.q_stride, s.count, hd,
+                  qt + s.lane, rows);
+    for (size_t k = 0; k < s.count; ++k) {
+      const size_t v = h.visible[s.i + k];
+      vis[s.lane + k] = static_cast<float>(v);
+      counts.max = v > counts.max ? v : counts.max;
+      counts.min = v < counts.min ? v : counts.min;
+    }
+  });
+  const auto scale = hn::Set(d, h.scale);
+  for (size_t k = 0; k < hd * rows; k += N) {
+    hn::StoreU(hn::Mul(hn::LoadU(d, qt + k), scale), d, qt + k);
+  }
+  return counts;
+}
+
 // Attention of the rows [l0, l0 + lanes) (lane order) of `h`, lanes <= RV *
 // Lanes. Scratch: the transposed scaled queries Qt[head_dim][rows], the
 // transposed output Ot[head_dim][rows], the probabilities P[tile][rows] and
@@ -155,25 +192,9 @@ HWY_INLINE void LaneChunk(const AttentionHead& h, size_t l0, size_t lanes,
   float* HWY_RESTRICT p = ot + hd * rows;
   float* HWY_RESTRICT vis = p + kTile * rows;
 
-  // Padding lanes see no keys and have zero queries.
-  if (lanes < rows) memset(qt, 0, hd * rows * sizeof(float));
   memset(ot, 0, hd * rows * sizeof(float));
-  memset(vis, 0, rows * sizeof(float));
-  size_t max_keys = 0, min_keys = SIZE_MAX;
-  ForEachSegment(h, l0, lanes, [&](const LaneSegment& s) {
-    TransposeInto(h.q + s.i * h.q_stride + s.g * hd, h.q_stride, s.count, hd,
-                  qt + s.lane, rows);
-    for (size_t k = 0; k < s.count; ++k) {
-      const size_t v = h.visible[s.i + k];
-      vis[s.lane + k] = static_cast<float>(v);
-      max_keys = v > max_keys ? v : max_keys;
-      min_keys = v < min_keys ? v : min_keys;
-    }
-  });
-  const auto scale = hn::Set(d, h.scale);
-  for (size_t k = 0; k < hd * rows; k += N) {
-    hn::StoreU(hn::Mul(hn::LoadU(d, qt + k), scale), d, qt + k);
-  }
+  const KeyCounts counts = LoadLaneQueries(h, l0, lanes, rows, qt, vis);
+  const size_t max_keys = counts.max, min_keys = counts.min;
 
   const auto lowest = hn::Set(d, -hwy::HighestValue<float>());
   hn::Vec<LaneTag> visible[RV], max[RV], sum[RV], alpha[RV];

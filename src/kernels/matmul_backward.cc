@@ -30,10 +30,9 @@ using DF = hn::ScalableTag<float>;
 // (gemm_tile-inl.h), with two differences. A sum of at most two depth
 // blocks is done as one block (B block <= 512 KiB for the weight
 // gradients, 768 KiB for the input gradients' wider blocks, below). The
-// weight gradients sum over
-// the batch's rows (512 for GPT-2 at 4 x 128), and one block means the
-// result is read and written once instead of twice, which matters for the
-// classifier's 154 MB gradient.
+// weight gradients sum over the batch's rows (512 for GPT-2 at 4 x 128),
+// and one block means the result is read and written once instead of
+// twice, which matters for the classifier's 154 MB gradient.
 // Tasks per thread: more than one, claimed as threads become free, so that a
 // core slowed by other programs simply takes fewer of them; but few, because
 // every task packs its own B blocks, so each further chunk of rows re-reads
