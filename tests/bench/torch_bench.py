@@ -1,13 +1,22 @@
 #!/usr/bin/python3
 """PyTorch reference for `wisp bench`: prefill, decode with a KV cache and
 training (forward + backward + clipping + AdamW) of the same model, on
-torch.set_num_threads(--threads). Prints one JSON object on stdout, progress
-on stderr. Run with Debian's python (/usr/bin/python3: python3-torch).
+torch.set_num_threads(--threads) and --blas-threads BLAS threads. Prints one
+JSON object on stdout, progress on stderr. Run with Debian's python
+(/usr/bin/python3: python3-torch).
 
   tests/bench/torch_bench.py (--gpt2 gpt2-124m.pt | --llama2c stories260K.bin)
-      [--threads N] [--prompt-tokens 128,512] [--gen-tokens 128]
-      [--repeats R] [--no-inference] [--train --batch B --seq T
-      --train-steps S]
+      [--threads N] [--blas-threads M] [--prompt-tokens 128,512]
+      [--gen-tokens 128] [--repeats R] [--no-inference] [--train --batch B
+      --seq T --train-steps S]
+
+Debian's PyTorch is built with BLAS_INFO=generic: its matrix products call
+libblas.so.3, which is OpenBLAS's pthread build, and OpenBLAS runs its own
+threads, as many as the machine has cores, whatever torch.set_num_threads
+says. Left alone, `--threads 1` used 1.5 cores and `--threads 2` ran four
+busy threads on two cores (both slower than they should be). So the BLAS's
+threads are set here too (openblas_set_num_threads; M defaults to N), and
+the JSON says which BLAS ran with how many threads.
 
 The models are scripts/bench/gpt2_module.py (the module
 make_gpt2_124m.py exported, with its saved weights) and
@@ -18,6 +27,7 @@ uses the settings of wisp's trainer defaults: AdamW lr 1e-3, betas
 mean next-token cross-entropy.
 """
 import argparse
+import ctypes
 import json
 import os
 import statistics
@@ -35,6 +45,23 @@ import llama_module  # noqa: E402
 
 def log(*args):
     print('torch_bench:', *args, file=sys.stderr, flush=True)
+
+
+def configure_blas(threads):
+    """Sets the threads of the OpenBLAS this process loaded (through
+    libblas.so.3) and describes it; ('unknown', None) for another BLAS, whose
+    threads torch.set_num_threads governs (MKL) or which has none."""
+    with open('/proc/self/maps') as maps:
+        paths = {line.split()[-1] for line in maps if 'libopenblas' in line}
+    if not paths:
+        return 'unknown', None
+    lib = ctypes.CDLL(sorted(paths)[0])
+    lib.openblas_set_num_threads(threads)
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    name = (f'{lib.openblas_get_config().decode()} '
+            f'({lib.openblas_get_corename().decode()} kernels)')
+    return name, lib.openblas_get_num_threads()
 
 
 def load_model(a):
@@ -116,6 +143,8 @@ def main():
     src.add_argument('--llama2c', help='a llama2.c checkpoint')
     p.add_argument('--n-head', type=int, default=12, help='GPT-2 heads')
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--blas-threads', type=int,
+                   help='OpenBLAS threads (default: --threads)')
     p.add_argument('--prompt-tokens', default='128')
     p.add_argument('--gen-tokens', type=int, default=128)
     p.add_argument('--repeats', type=int, default=3)
@@ -126,11 +155,13 @@ def main():
     p.add_argument('--train-steps', type=int, default=3)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    blas, blas_threads = configure_blas(a.blas_threads or a.threads)
+    log(f'{a.threads} thread(s); BLAS {blas}, {blas_threads} thread(s)')
     torch.manual_seed(0)
     model, vocab = load_model(a)
     model.eval()
     result = dict(system='pytorch', version=torch.__version__,
-                  threads=a.threads)
+                  threads=a.threads, blas=blas, blas_threads=blas_threads)
     if not a.no_inference:
         prompts = [int(n) for n in a.prompt_tokens.split(',')]
         result['prefill'] = []
