@@ -202,34 +202,43 @@ void RunProduct(const Product& pr, ThreadPool* pool) {
     ProductBlock(pr, 0, row_panels, 0, col_panels);
     return;
   }
-  // Tasks are (rows, one column block): every task owns its outputs and sums
-  // them over all of K in one order, so the split changes no bit.
-  size_t chunk_panels = panels_per_block;
-  size_t col_chunks = DivCeil(col_panels, chunk_panels);
+  // Tasks are (rows, columns): every task owns its outputs and sums them
+  // over all of K in one order, so the split changes no bit. Columns go in
+  // whole blocks.
+  size_t col_chunks = DivCeil(col_panels, panels_per_block);
   const size_t tasks_per_thread =
       !pr.a_transposed && col_chunks % threads == 0 ? 1 : kTasksPerThread;
   size_t row_chunks =
       Min(DivCeil(tasks_per_thread * threads, col_chunks), pr.M / kMinTaskRows);
   if (row_chunks == 0) row_chunks = 1;
+  bool even_columns = false;
   if (row_chunks * col_chunks < threads) {
-    // Too few rows and columns for a task per thread: the small models'
-    // weight gradients (32-512 outputs by 64-172 inputs, summed over
+    // Too few rows and column blocks for a task per thread: the small
+    // models' weight gradients (32-512 outputs by 64-172 inputs, summed over
     // thousands of rows) were one task, the other threads idle (stories260K
     // training spent 12 % of its time waiting). Their A and B are small, so
-    // the operand every task then packs whole costs little: split columns
-    // (each task packs only its part of B) or, short of those, rows.
-    if (col_panels >= threads) {
-      chunk_panels = DivCeil(col_panels, threads);
-      col_chunks = DivCeil(col_panels, chunk_panels);
+    // the operand every task then packs whole costs little: split the
+    // columns evenly into as many chunks as make a task per thread (each
+    // task packs only its part of B) or, short of column panels, the rows.
+    // One task per thread, without kTasksPerThread's slack for a busy core.
+    const size_t wanted = DivCeil(threads, row_chunks);
+    if (col_panels >= wanted) {
+      col_chunks = wanted;
+      even_columns = true;
     } else {
       row_chunks = Min(DivCeil(threads, col_chunks), row_panels);
     }
   }
+  // Column chunk cc is panels [column_bound(cc), column_bound(cc + 1)).
+  const auto column_bound = [&](size_t cc) {
+    return even_columns ? cc * col_panels / col_chunks
+                        : Min(cc * panels_per_block, col_panels);
+  };
   pool->Run(row_chunks * col_chunks, [&](size_t task, size_t /*thread*/) {
     const size_t rc = task / col_chunks, cc = task % col_chunks;
     ProductBlock(pr, rc * row_panels / row_chunks,
-                 (rc + 1) * row_panels / row_chunks, cc * chunk_panels,
-                 Min((cc + 1) * chunk_panels, col_panels));
+                 (rc + 1) * row_panels / row_chunks, column_bound(cc),
+                 column_bound(cc + 1));
   });
 }
 

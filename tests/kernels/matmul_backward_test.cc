@@ -30,9 +30,10 @@ struct Shape {
 // and products above the threading threshold (2^21 multiply-adds) with few
 // rows, few columns, or both many; input gradients of two and of three
 // column blocks (384 wide), split one task per block or in chunks of rows,
-// over several depth blocks or one of 400 (a 768 KiB B block); the small
-// models' weight gradients (stories260K's 64 x 32 and 172 x 64 over 2048
-// rows), too narrow for a task per thread until split in columns or rows.
+// over several depth blocks or one of 400 (a 768 KiB B block); weight
+// gradients too narrow for a task per thread until split in columns or rows
+// (stories260K's 32 x 64 and 172 x 64 over 2048 rows, and a 64 x 32 whose
+// one column panel leaves only rows to split).
 const std::vector<Shape>& Shapes() {
   static const std::vector<Shape> shapes = {
       {1, 1, 1},      {2, 3, 1},       {3, 17, 5},      {13, 33, 65},
@@ -40,7 +41,7 @@ const std::vector<Shape>& Shapes() {
       {300, 517, 65}, {700, 40, 300},  {64, 1000, 257}, {257, 130, 129},
       {12, 2, 1000},  {1000, 3, 17},   {513, 100, 97},  {40, 700, 96},
       {256, 40, 768}, {300, 60, 800},  {40, 700, 400},  {50, 400, 800},
-      {2048, 64, 32}, {2048, 172, 64},
+      {2048, 32, 64}, {2048, 172, 64}, {2048, 64, 32},
   };
   return shapes;
 }
