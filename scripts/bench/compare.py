@@ -542,11 +542,18 @@ class Compare:
                 rate = 3 * gpt2_forward_flops(seq) / seq * ref / 1e9
                 ceiling_row(self.table, 'PyTorch training', rate,
                             self.peak[t], self.peak[t] / rate)
-            for s in measured:
+            for s in measured if len(measured) > 1 else []:
                 r, cell = ratio_cell(wisp, medians[s])
-                self.table.add(f'  (PyTorch: torch {s[0]} + OpenBLAS {s[1]} '
-                               'thr.' + (', the fastest' if s == best else '')
-                               + ')', fmt(wisp, ' tok/s'),
+                label = f'torch {s[0]} + OpenBLAS {s[1]} thr.'
+                # What the runs report: another BLAS than OpenBLAS ignores
+                # --blas-threads.
+                got = {run.get('blas_threads') for run in refs[s] if run}
+                if got != {s[1]}:
+                    label = (f'torch {s[0]} thr., BLAS threads asked {s[1]}, '
+                             f'got {sorted(got, key=str)}')
+                if s == best:
+                    label += ', the fastest'
+                self.table.add(f'  (PyTorch: {label})', fmt(wisp, ' tok/s'),
                                fmt(medians[s], ' tok/s'), cell, '')
             first = self.wisp_figure(f'train_{name}_t{t}',
                                      'train_first_step_ms')

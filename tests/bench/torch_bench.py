@@ -48,19 +48,26 @@ def log(*args):
 
 
 def configure_blas(threads):
-    """Sets the threads of the OpenBLAS this process loaded (through
-    libblas.so.3) and describes it; ('unknown', None) for another BLAS, whose
-    threads torch.set_num_threads governs (MKL) or which has none."""
-    with open('/proc/self/maps') as maps:
-        paths = {line.split()[-1] for line in maps if 'libopenblas' in line}
-    if not paths:
+    """Sets the threads of the BLAS torch multiplies through (libblas.so.3,
+    already loaded by torch) when it is OpenBLAS, and describes it; ('unknown',
+    None) for another BLAS, whose threads torch.set_num_threads governs (MKL)
+    or which has none. dlsym on libblas.so.3 also searches its dependencies,
+    so Debian's OpenBLAS shim finds libopenblas.so.0, the copy torch uses
+    even if another (say numpy's) is loaded too."""
+    try:
+        lib = ctypes.CDLL('libblas.so.3')
+        set_threads = lib.openblas_set_num_threads
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        lib.openblas_get_config.restype = ctypes.c_char_p
+    except (OSError, AttributeError):
         return 'unknown', None
-    lib = ctypes.CDLL(sorted(paths)[0])
-    lib.openblas_set_num_threads(threads)
-    lib.openblas_get_corename.restype = ctypes.c_char_p
-    lib.openblas_get_config.restype = ctypes.c_char_p
+    set_threads(threads)
+    # 0: OpenBLAS's own threads (pthreads), 2: OpenMP, whose thread count
+    # this call would have set for torch too (hence before set_num_threads).
+    parallel = {0: 'sequential', 1: 'pthreads', 2: 'OpenMP'}.get(
+        lib.openblas_get_parallel(), 'unknown threading')
     name = (f'{lib.openblas_get_config().decode()} '
-            f'({lib.openblas_get_corename().decode()} kernels)')
+            f'({lib.openblas_get_corename().decode()} kernels, {parallel})')
     return name, lib.openblas_get_num_threads()
 
 
@@ -154,8 +161,9 @@ def main():
     p.add_argument('--seq', type=int, default=256)
     p.add_argument('--train-steps', type=int, default=3)
     a = p.parse_args()
+    blas, blas_threads = configure_blas(
+        a.threads if a.blas_threads is None else a.blas_threads)
     torch.set_num_threads(a.threads)
-    blas, blas_threads = configure_blas(a.blas_threads or a.threads)
     log(f'{a.threads} thread(s); BLAS {blas}, {blas_threads} thread(s)')
     torch.manual_seed(0)
     model, vocab = load_model(a)
