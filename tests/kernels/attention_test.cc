@@ -79,6 +79,24 @@ std::vector<float> Scratch(const AttentionHead& head) {
       NAN);
 }
 
+// A Case whose queries follow `start` earlier positions and see the keys
+// `mask` gives them, with the forward pass run: out and the log-sum-exps
+// filled, as the reference tests check them or start from them.
+struct MaskedCase : Case {
+  MaskedCase(const char* mask, size_t n_queries, size_t group, size_t head_dim,
+             size_t start)
+      : Case(n_queries, group, head_dim, start + n_queries),
+        n_keys(start + n_queries),
+        visible(Visible(mask, n_queries, start)),
+        lse(n_queries * group) {
+    head.visible = visible.data();
+    AttentionHeadForward(head, lse.data(), Scratch(head).data());
+  }
+  size_t n_keys;
+  std::vector<uint32_t> visible;
+  std::vector<float> lse;
+};
+
 // log(sum_j exp(s_j)) of a row's scaled scores, in double.
 double ReferenceLse(const AttentionHead& h, const float* q, size_t n_keys) {
   double max = -INFINITY, sum = 0.0;
@@ -102,20 +120,14 @@ TEST_P(AttentionTest, ForwardMatchesReference) {
       for (size_t group : {1, 3}) {
         for (size_t n_queries : {1, 7, 33}) {
           for (size_t start : {0, 9, 270}) {
-            const size_t n_keys = start + n_queries;
-            Case c(n_queries, group, head_dim, n_keys);
-            const std::vector<uint32_t> visible =
-                Visible(mask, n_queries, start);
-            c.head.visible = visible.data();
-            std::vector<float> lse(n_queries * group);
-            AttentionHeadForward(c.head, lse.data(), Scratch(c.head).data());
+            const MaskedCase c(mask, n_queries, group, head_dim, start);
             for (size_t i = 0; i < n_queries; ++i) {
               for (size_t g = 0; g < group; ++g) {
                 const float* q = c.q.data() + i * c.q_stride + g * head_dim;
                 const float* out = c.out.data() + i * c.q_stride + g * head_dim;
-                std::vector<double> probs(visible[i]), want(head_dim, 0.0);
+                std::vector<double> probs(c.visible[i]), want(head_dim, 0.0);
                 reference::AttentionQuery(
-                    q, c.keys.data(), c.values.data(), visible[i], head_dim,
+                    q, c.keys.data(), c.values.data(), c.visible[i], head_dim,
                     c.kv_stride, c.head.scale, probs.data(), want.data());
                 SCOPED_TRACE(::testing::Message()
                              << mask << " head_dim=" << head_dim
@@ -124,11 +136,11 @@ TEST_P(AttentionTest, ForwardMatchesReference) {
                 for (size_t k = 0; k < head_dim; ++k) {
                   ASSERT_NEAR(out[k], want[k], 1e-5) << "k=" << k;
                 }
-                if (visible[i] == 0) {
-                  ASSERT_EQ(lse[i * group + g], -INFINITY);
+                if (c.visible[i] == 0) {
+                  ASSERT_EQ(c.lse[i * group + g], -INFINITY);
                 } else {
-                  ASSERT_NEAR(lse[i * group + g],
-                              ReferenceLse(c.head, q, visible[i]), 3e-5);
+                  ASSERT_NEAR(c.lse[i * group + g],
+                              ReferenceLse(c.head, q, c.visible[i]), 3e-5);
                 }
               }
               // The padding between rows is not written.
@@ -225,32 +237,28 @@ TEST_P(AttentionTest, BackwardMatchesReference) {
       for (size_t group : {1, 3}) {
         for (size_t n_queries : {1, 7, 8, 16, 35}) {
           for (size_t start : {0, 40}) {
-            const size_t n_keys = start + n_queries;
-            Case c(n_queries, group, head_dim, n_keys);
-            const std::vector<uint32_t> visible =
-                Visible(mask, n_queries, start);
-            c.head.visible = visible.data();
-            std::vector<float> lse(n_queries * group);
-            AttentionHeadForward(c.head, lse.data(), Scratch(c.head).data());
+            const MaskedCase c(mask, n_queries, group, head_dim, start);
             const std::vector<float> dout =
                 RandomFloats(n_queries * c.q_stride, 43);
             std::vector<float> dq = RandomFloats(n_queries * c.q_stride, 44);
-            std::vector<float> dk = RandomFloats(n_keys * c.kv_stride + 1, 45);
-            std::vector<float> dv = RandomFloats(n_keys * c.kv_stride + 1, 46);
+            std::vector<float> dk =
+                RandomFloats(c.n_keys * c.kv_stride + 1, 45);
+            std::vector<float> dv =
+                RandomFloats(c.n_keys * c.kv_stride + 1, 46);
             std::vector<double> want_dq(dq.begin(), dq.end());
             std::vector<double> want_dk(dk.begin(), dk.end());
             std::vector<double> want_dv(dv.begin(), dv.end());
             for (size_t i = 0; i < n_queries; ++i) {
               for (size_t g = 0; g < group; ++g) {
                 const size_t row = i * c.q_stride + g * head_dim;
-                std::vector<double> probs(visible[i]), out(head_dim);
+                std::vector<double> probs(c.visible[i]), out(head_dim);
                 reference::AttentionQuery(c.q.data() + row, c.keys.data(),
-                                          c.values.data(), visible[i], head_dim,
-                                          c.kv_stride, c.head.scale,
+                                          c.values.data(), c.visible[i],
+                                          head_dim, c.kv_stride, c.head.scale,
                                           probs.data(), out.data());
                 reference::AttentionQueryBackward(
                     dout.data() + row, c.q.data() + row, c.keys.data(),
-                    c.values.data(), probs.data(), visible[i], head_dim,
+                    c.values.data(), probs.data(), c.visible[i], head_dim,
                     c.kv_stride, c.head.scale, want_dq.data() + row,
                     want_dk.data(), want_dv.data());
               }
@@ -259,7 +267,7 @@ TEST_P(AttentionTest, BackwardMatchesReference) {
             std::vector<float> scratch = Scratch(c.head);
             const size_t used = scratch.size();
             scratch.resize(used + 64, 12345.0f);
-            AttentionHeadBackward(c.head, lse.data(), dout.data(), dq.data(),
+            AttentionHeadBackward(c.head, c.lse.data(), dout.data(), dq.data(),
                                   dk.data(), dv.data(), scratch.data());
             SCOPED_TRACE(::testing::Message()
                          << mask << " head_dim=" << head_dim
