@@ -125,12 +125,12 @@ HWY_INLINE void PackBroadcastX(DF d, const float* HWY_RESTRICT x, size_t m,
   for (size_t row0 = 0; row0 < m; row0 += panel_rows) {
     float* HWY_RESTRICT panel = packed + row0 * k;
     const size_t rows = Min(panel_rows, m - row0);
-    size_t p0 = 0;
+    size_t done = 0;  // depth values packed by the 16 x 16 transposes
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
     if (rows == panel_rows && k * sizeof(float) % 4096 != 0) {
-      const size_t whole = k / 16 * 16;
+      done = k / 16 * 16;
       for (size_t half = 0; half < panel_rows; half += 16) {
-        for (p0 = 0; p0 < whole; p0 += 16) {
+        for (size_t p0 = 0; p0 < done; p0 += 16) {
           hn::VFromD<DF> v[16];
           for (size_t r = 0; r < 16; ++r) {
             v[r] = hn::LoadU(d, x + (row0 + half + r) * k + p0);
@@ -144,8 +144,8 @@ HWY_INLINE void PackBroadcastX(DF d, const float* HWY_RESTRICT x, size_t m,
     }
 #endif
     if (rows < panel_rows) memset(panel, 0, k * panel_rows * sizeof(float));
-    TransposeInto(x + row0 * k + p0, k, rows, k - p0, panel + p0 * panel_rows,
-                  panel_rows);
+    TransposeInto(x + row0 * k + done, k, rows, k - done,
+                  panel + done * panel_rows, panel_rows);
   }
 }
 
