@@ -17,7 +17,6 @@
 #define HWY_TARGET_INCLUDE "src/kernels/attention.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // Must follow foreach_target.h, which re-includes this file per target.
-#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "src/kernels/attention_lanes-inl.h"
 #include "src/kernels/attention_tile-inl.h"
@@ -145,7 +144,7 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
         }
         const auto max_v = hn::Set(dk, max[r]);
         for (size_t c = 0; c < kTile; c += NK) {
-          const auto e = hn::Exp(dk, hn::Sub(hn::LoadU(dk, p + c), max_v));
+          const auto e = ExpOfNonPositive(dk, hn::Sub(hn::LoadU(dk, p + c), max_v));
           hn::StoreU(e, dk, p + c);
           hn::StoreU(hn::Add(hn::LoadU(dk, sum + c), e), dk, sum + c);
         }

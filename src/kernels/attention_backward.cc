@@ -23,7 +23,6 @@
 #define HWY_TARGET_INCLUDE "src/kernels/attention_backward.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // Must follow foreach_target.h, which re-includes this file per target.
-#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "src/kernels/attention_lanes-inl.h"
 #include "src/kernels/attention_tile-inl.h"
@@ -101,7 +100,7 @@ void BackwardRows(D d, const AttentionHead& h, const float* HWY_RESTRICT lse,
           const size_t live = valid > c ? valid - c : 0;
           const auto pv = hn::IfThenElseZero(
               hn::FirstN(dk, live),
-              hn::Exp(dk, hn::Sub(hn::LoadU(dk, p + c), lse_v)));
+              ExpOfNonPositive(dk, hn::Sub(hn::LoadU(dk, p + c), lse_v)));
           hn::StoreU(pv, dk, p + c);
           const auto dsv = hn::Mul(
               hn::Mul(pv, hn::Sub(hn::LoadU(dk, dp + c), delta_v)), scale_v);
@@ -266,7 +265,7 @@ class LaneBackward {
       for (size_t r = 0; r < RV; ++r) {
         float* HWY_RESTRICT p = s_ + k * rows + r * N;
         float* HWY_RESTRICT ds = ds_ + k * rows + r * N;
-        auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, p), lse[r]));
+        auto e = ExpOfNonPositive(d, hn::Sub(hn::LoadU(d, p), lse[r]));
         if (masked) e = hn::IfThenElseZero(hn::Lt(key, visible[r]), e);
         hn::StoreU(e, d, p);
         hn::StoreU(

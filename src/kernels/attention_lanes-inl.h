@@ -26,6 +26,7 @@
 #include "hwy/highway.h"
 #include "src/kernels/attention.h"
 #include "src/kernels/gemm_tile-inl.h"
+#include "src/kernels/vector_ops-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace wisp::kernels::HWY_NAMESPACE {
@@ -224,7 +225,7 @@ HWY_INLINE void LaneChunk(const AttentionHead& h, size_t l0, size_t lanes,
     hn::Vec<LaneTag> add[RV];
     for (size_t r = 0; r < RV; ++r) {
       const auto grown = hn::Max(max[r], tile_max[r]);
-      alpha[r] = hn::Exp(d, hn::Sub(max[r], grown));
+      alpha[r] = ExpOfNonPositive(d, hn::Sub(max[r], grown));
       max[r] = grown;
       add[r] = hn::Zero(d);
     }
@@ -232,7 +233,7 @@ HWY_INLINE void LaneChunk(const AttentionHead& h, size_t l0, size_t lanes,
       const auto key = hn::Set(d, static_cast<float>(j0 + c));
       for (size_t r = 0; r < RV; ++r) {
         float* HWY_RESTRICT pc = p + c * rows + r * N;
-        auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, pc), max[r]));
+        auto e = ExpOfNonPositive(d, hn::Sub(hn::LoadU(d, pc), max[r]));
         if (masked) e = hn::IfThenElseZero(hn::Lt(key, visible[r]), e);
         hn::StoreU(e, d, pc);
         add[r] = hn::Add(add[r], e);

@@ -46,6 +46,13 @@ void RmsNormImpl(const float* x, const float* weight, float eps, float* y,
 
 void SoftmaxImpl(float* x, size_t n) { SoftmaxVec(DF(), x, n); }
 
+void ExpOfNonPositiveImpl(const float* x, float* y, size_t n) {
+  const DF d;
+  ForEachVector(d, n, [&](size_t i, size_t count) {
+    StorePart(d, ExpOfNonPositive(d, LoadPart(d, x + i, count)), y + i, count);
+  });
+}
+
 template <class D>
 HWY_INLINE hn::VFromD<D> SwiGLUVec(D d, hn::VFromD<D> g, hn::VFromD<D> u) {
   // exp(-g) overflows to inf for g < -88.7, and g / inf is the correct limit
@@ -148,6 +155,7 @@ namespace wisp::kernels {
 
 HWY_EXPORT(RmsNormImpl);
 HWY_EXPORT(SoftmaxImpl);
+HWY_EXPORT(ExpOfNonPositiveImpl);
 HWY_EXPORT(SwiGLUImpl);
 HWY_EXPORT(AddInPlaceImpl);
 HWY_EXPORT(DotImpl);
@@ -159,6 +167,10 @@ void RmsNorm(const float* x, const float* weight, float eps, float* y,
 }
 
 void Softmax(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxImpl)(x, n); }
+
+void ExpOfNonPositive(const float* x, float* y, size_t n) {
+  HWY_DYNAMIC_DISPATCH(ExpOfNonPositiveImpl)(x, y, n);
+}
 
 void SwiGLU(const float* gate, const float* up, float* out, size_t n) {
   HWY_DYNAMIC_DISPATCH(SwiGLUImpl)(gate, up, out, n);

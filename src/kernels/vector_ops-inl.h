@@ -129,6 +129,56 @@ HWY_INLINE float DotVec(D d, const float* HWY_RESTRICT a,
   });
 }
 
+// exp(x) for x <= 0: the weights of a softmax (scores minus their maximum
+// or their log-sum-exp), in about half the instructions of hn::Exp, which
+// mattered where heads are 8 wide and each score costs as much in exp as in
+// multiply-adds. No overflow to handle; exp(x) = 2^(n + r) with n an
+// integer and r in [-1/2, 1/2]; 2^r is Cephes' exp2f polynomial (relative
+// error 1.7e-7) and 2^n goes into the exponent. exp(0) is exactly 1 (online
+// softmax relies on it). Below ln(FLT_MIN) = -87.34 (AVX-512: -110) the result
+// is exactly 0, as for -inf and NaN, like hn::Exp below -104 or for NaN; with
+// AVX-512 the values between are subnormal, as exp's. x > 0 gives unspecified
+// values.
+template <class D>
+HWY_INLINE hn::VFromD<D> ExpOfNonPositive(D d, hn::VFromD<D> x) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // vscalefps multiplies by 2^n with IEEE underflow: no exponent bits to
+  // assemble and no separate mask for tiny results.
+  constexpr bool kScalef = sizeof(hn::VFromD<D>) == 64;
+#else
+  constexpr bool kScalef = false;
+#endif
+  // ln(FLT_MIN): below it 2^n would need a subnormal exponent.
+  const auto lower = hn::Set(d, kScalef ? -110.0f : -87.3365447f);
+  const auto clamped = hn::Max(x, lower);  // -inf and NaN become `lower`
+  const auto n = hn::Round(hn::Mul(clamped, hn::Set(d, 1.44269504088896341f)));
+  // Cody and Waite's reduction: ln 2's leading part has 16 bits, so n times
+  // it is exact for |n| < 256 with or without FMA (SSE4 has none, and
+  // x * log2(e) - n there loses ~|n| * 2^-24 of r).
+  auto reduced = hn::NegMulAdd(n, hn::Set(d, 0.693145751953125f), clamped);
+  reduced = hn::NegMulAdd(n, hn::Set(d, 1.428606765330187045e-6f), reduced);
+  const auto r = hn::Mul(reduced, hn::Set(d, 1.44269504088896341f));
+  auto p = hn::Set(d, 1.535336188319500e-4f);
+  p = hn::MulAdd(p, r, hn::Set(d, 1.339887440266574e-3f));
+  p = hn::MulAdd(p, r, hn::Set(d, 9.618437357674640e-3f));
+  p = hn::MulAdd(p, r, hn::Set(d, 5.550332471162809e-2f));
+  p = hn::MulAdd(p, r, hn::Set(d, 2.402264791363012e-1f));
+  p = hn::MulAdd(p, r, hn::Set(d, 6.931472028550421e-1f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  if constexpr (kScalef) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    // n >= -159: 2^n times p < 2 rounds to 0.
+    return hn::VFromD<D>{_mm512_scalef_ps(p.raw, n.raw)};
+#endif
+  } else {
+    // n >= -126: the exponent field of a normal float.
+    const hn::RebindToSigned<D> di;
+    const auto pow2n = hn::BitCast(
+        d, hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127))));
+    return hn::IfThenElseZero(hn::Ge(x, lower), hn::Mul(p, pow2n));
+  }
+}
+
 // In-place softmax of x[0, n): subtract the maximum so exp never overflows,
 // exponentiate, then scale by the reciprocal of the sum.
 template <class D>
