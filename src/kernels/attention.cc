@@ -144,7 +144,8 @@ void ForwardRows(D d, const AttentionHead& h, float* HWY_RESTRICT lse,
         }
         const auto max_v = hn::Set(dk, max[r]);
         for (size_t c = 0; c < kTile; c += NK) {
-          const auto e = ExpOfNonPositive(dk, hn::Sub(hn::LoadU(dk, p + c), max_v));
+          const auto e =
+              ExpOfNonPositive(dk, hn::Sub(hn::LoadU(dk, p + c), max_v));
           hn::StoreU(e, dk, p + c);
           hn::StoreU(hn::Add(hn::LoadU(dk, sum + c), e), dk, sum + c);
         }

@@ -11,7 +11,6 @@
 #define HWY_TARGET_INCLUDE "src/kernels/elementwise.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // Must follow foreach_target.h, which re-includes this file per target.
-#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "src/kernels/vector_ops-inl.h"
 // clang-format on
@@ -55,11 +54,14 @@ void ExpOfNonPositiveImpl(const float* x, float* y, size_t n) {
 
 template <class D>
 HWY_INLINE hn::VFromD<D> SwiGLUVec(D d, hn::VFromD<D> g, hn::VFromD<D> u) {
-  // exp(-g) overflows to inf for g < -88.7, and g / inf is the correct limit
-  // (-0); clamping keeps Highway's Exp inside its documented range.
-  const auto neg_g = hn::Min(hn::Neg(g), hn::Set(d, 88.0f));
-  const auto denom = hn::Add(hn::Set(d, 1.0f), hn::Exp(d, neg_g));
-  return hn::Mul(hn::Div(g, denom), u);
+  // silu(g) = g / (1 + exp(-g)), through e = exp(-|g|), which cannot
+  // overflow (the cheap exp takes arguments <= 0 only): g / (1 + e) for
+  // g >= 0 and g e / (1 + e) below, whose limit for g < -88.7 is -0 as it
+  // should be.
+  const auto e = ExpOfNonPositive(d, hn::Neg(hn::Abs(g)));
+  const auto numerator =
+      hn::IfThenElse(hn::Lt(g, hn::Zero(d)), hn::Mul(g, e), g);
+  return hn::Mul(hn::Div(numerator, hn::Add(hn::Set(d, 1.0f), e)), u);
 }
 
 void SwiGLUImpl(const float* gate, const float* up, float* out, size_t n) {

@@ -92,9 +92,10 @@ void RmsNorm(const float* x, const float* weight, float eps, float* y,
 // In-place numerically stable softmax of x[0, n) (max subtracted first).
 void Softmax(float* x, size_t n);
 
-// y[i] = exp(x[i]) for x[i] <= 0: the attention kernels' exp (relative error
-// under 2.5e-7; exactly 1 at 0, exactly 0 below -110 and for -inf and NaN;
-// vector_ops-inl.h). Values of x > 0 give unspecified results. y may alias x.
+// y[i] = exp(x[i]) for x[i] <= 0: the exp of attention, sigmoids and the
+// cross-entropy (relative error under 1.5e-7; exactly 1 at 0; subnormal
+// under FLT_MIN; 0 from -104 down and for -inf and NaN; vector_ops-inl.h).
+// Values of x > 0 give unspecified results. y may alias x.
 void ExpOfNonPositive(const float* x, float* y, size_t n);
 
 // out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)). out may alias

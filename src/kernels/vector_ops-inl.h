@@ -130,27 +130,18 @@ HWY_INLINE float DotVec(D d, const float* HWY_RESTRICT a,
 }
 
 // exp(x) for x <= 0: the weights of a softmax (scores minus their maximum
-// or their log-sum-exp), in about half the instructions of hn::Exp, which
-// mattered where heads are 8 wide and each score costs as much in exp as in
-// multiply-adds. No overflow to handle; exp(x) = 2^(n + r) with n an
-// integer and r in [-1/2, 1/2]; 2^r is Cephes' exp2f polynomial (relative
-// error 1.7e-7) and 2^n goes into the exponent. exp(0) is exactly 1 (online
-// softmax relies on it). Below ln(FLT_MIN) = -87.34 (AVX-512: -110) the result
-// is exactly 0, as for -inf and NaN, like hn::Exp below -104 or for NaN; with
-// AVX-512 the values between are subnormal, as exp's. x > 0 gives unspecified
-// values.
+// or their log-sum-exp) and sigmoids, in about half the instructions of
+// hn::Exp, which mattered where heads are 8 wide and each score costs as
+// much in exp as in multiply-adds. No overflow to handle; exp(x) = 2^(n + r)
+// with n an integer and r in [-1/2, 1/2]; 2^r is Cephes' exp2f polynomial
+// (relative error 1.7e-7) and 2^n is applied exactly. exp(0) is exactly 1
+// (online softmax relies on it); results under FLT_MIN are subnormal, as
+// exp's, and below -104 they round to 0, as for -inf and NaN (hn::Exp also
+// gives 0 for NaN). x > 0 gives unspecified values.
 template <class D>
 HWY_INLINE hn::VFromD<D> ExpOfNonPositive(D d, hn::VFromD<D> x) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  // vscalefps multiplies by 2^n with IEEE underflow: no exponent bits to
-  // assemble and no separate mask for tiny results.
-  constexpr bool kScalef = sizeof(hn::VFromD<D>) == 64;
-#else
-  constexpr bool kScalef = false;
-#endif
-  // ln(FLT_MIN): below it 2^n would need a subnormal exponent.
-  const auto lower = hn::Set(d, kScalef ? -110.0f : -87.3365447f);
-  const auto clamped = hn::Max(x, lower);  // -inf and NaN become `lower`
+  // 2^-159 times p < 2 rounds to 0: clamping here keeps n in range.
+  const auto clamped = hn::Max(x, hn::Set(d, -110.0f));  // also -inf, NaN
   const auto n = hn::Round(hn::Mul(clamped, hn::Set(d, 1.44269504088896341f)));
   // Cody and Waite's reduction: ln 2's leading part has 16 bits, so n times
   // it is exact for |n| < 256 with or without FMA (SSE4 has none, and
@@ -165,18 +156,23 @@ HWY_INLINE hn::VFromD<D> ExpOfNonPositive(D d, hn::VFromD<D> x) {
   p = hn::MulAdd(p, r, hn::Set(d, 2.402264791363012e-1f));
   p = hn::MulAdd(p, r, hn::Set(d, 6.931472028550421e-1f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
-  if constexpr (kScalef) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-    // n >= -159: 2^n times p < 2 rounds to 0.
+  // vscalefps multiplies by 2^n with one IEEE rounding, subnormals
+  // included.
+  if constexpr (sizeof(hn::VFromD<D>) == 64) {
     return hn::VFromD<D>{_mm512_scalef_ps(p.raw, n.raw)};
-#endif
-  } else {
-    // n >= -126: the exponent field of a normal float.
-    const hn::RebindToSigned<D> di;
-    const auto pow2n = hn::BitCast(
-        d, hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127))));
-    return hn::IfThenElseZero(hn::Ge(x, lower), hn::Mul(p, pow2n));
   }
+#endif
+  // n >= -159 does not fit a float's exponent field: two factors of at
+  // least 2^-80 each do, and only the second product can round.
+  const hn::RebindToSigned<D> di;
+  const auto bias = hn::Set(di, 127);
+  const auto ni = hn::ConvertTo(di, n);
+  const auto half = hn::ShiftRight<1>(ni);
+  const auto pow2_half = hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(half, bias)));
+  const auto pow2_rest =
+      hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(hn::Sub(ni, half), bias)));
+  return hn::Mul(hn::Mul(p, pow2_half), pow2_rest);
 }
 
 // In-place softmax of x[0, n): subtract the maximum so exp never overflows,

@@ -147,12 +147,13 @@ TEST_P(TrainingOpsTest, RmsNormBackwardAccumulates) {
   }
 }
 
-// Error bounds: sigmoid and 1 - sigmoid carry Highway's 1-ulp Exp and two
-// roundings each, under 4 roundoffs relative; dup adds two products. In
-// dgate, X = 1 + g (1 - sigmoid) cancels near g = -1.28, so its error is
-// bounded absolutely: a few roundoffs of 1 + 2 |g| (1 - sigmoid) (>= |X| +
-// |g (1 - sigmoid)|), scaled by |dh up sigmoid|. Around g = -89 sigmoid is a
-// denormal, off by a few 2^-149, times |g| at most 1000: 1e-40 absolute.
+// Error bounds: sigmoid and 1 - sigmoid carry ExpOfNonPositive's 1.5e-7
+// (1.3 float epsilons) and two roundings each, under 3 epsilons relative;
+// dup adds two products. In dgate, X = 1 + g (1 - sigmoid) cancels near
+// g = -1.28, so its error is bounded absolutely: a few roundoffs of
+// 1 + 2 |g| (1 - sigmoid) (>= |X| + |g (1 - sigmoid)|), scaled by
+// |dh up sigmoid|. Around g = -89 sigmoid is a denormal, off by a few
+// 2^-149, times |g| at most 1000: 1e-40 absolute.
 TEST_P(TrainingOpsTest, SwiGLUBackward) {
   std::vector<size_t> sizes = OddSizes();
   sizes.push_back(0);
@@ -202,12 +203,13 @@ TEST_P(TrainingOpsTest, SwiGLUBackwardIndependentOfSplit) {
   EXPECT_EQ(dup, dup_split);
 }
 
-// Error bounds, for logits within +-range: exp(x - max) has Exp's 1 ulp plus
-// the rounding of x - max (up to 2 range roundoffs relative after exp); the
-// sum adds at most 256 / 2 + 16 roundoffs (float blocks of 256, two
-// accumulators, then the lanes; the blocks then go into a double). The loss
-// is log(sum) plus (max - target) in double: the sum's relative error
-// becomes its absolute error. dlogits adds three roundings.
+// Error bounds, for logits within +-range: exp(x - max) has
+// ExpOfNonPositive's 1.5e-7 (2.5 roundoffs) plus the rounding of x - max (up
+// to 2 range roundoffs relative after exp); the sum adds at most 256 / 2 +
+// 16 roundoffs (float blocks of 256, two accumulators, then the lanes; the
+// blocks then go into a double). The loss is log(sum) plus (max - target) in
+// double: the sum's relative error becomes its absolute error. dlogits adds
+// three roundings.
 TEST_P(TrainingOpsTest, CrossEntropy) {
   std::vector<size_t> sizes = OddSizes();
   sizes.push_back(50257);
