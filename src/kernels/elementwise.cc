@@ -118,13 +118,18 @@ void RopePairsImpl(float* x, size_t num_heads, size_t head_dim,
 #else
   // With the angles spread over lanes as cos_pairs = (c0, c0, c1, c1, ...)
   // and sin_pairs = (-s0, s0, -s1, s1, ...), one pair rotation is
-  // x * cos_pairs + swap_pairs(x) * sin_pairs. Real head sizes are at most a
-  // few hundred; larger ones (never seen in practice) take the scalar path
-  // rather than a heap allocation.
+  // x * cos_pairs + swap_pairs(x) * sin_pairs. The heads lie end to end, so
+  // the lane pattern repeats every head: heads that fill whole vectors step
+  // through their own pattern, heads that divide a vector (stories260K's 8
+  // in 16 lanes) repeat theirs across it and the row runs as one array.
+  // Real head sizes are at most a few hundred; larger ones (never seen in
+  // practice) and ones that fit neither way take the scalar path rather
+  // than a heap allocation.
   constexpr size_t kMaxHeadDim = 512;
   const DF d;
   const size_t N = hn::Lanes(d);
-  if (head_dim > kMaxHeadDim || head_dim % N != 0) {
+  const size_t period = head_dim % N == 0 ? head_dim : N;
+  if (head_dim > kMaxHeadDim || period % head_dim != 0) {
     RopePairsScalar(x, num_heads, head_dim, cos, sin);
     return;
   }
@@ -136,16 +141,29 @@ void RopePairsImpl(float* x, size_t num_heads, size_t head_dim,
     sin_pairs[2 * i] = -sin[i];
     sin_pairs[2 * i + 1] = sin[i];
   }
-  for (size_t h = 0; h < num_heads; ++h) {
-    float* xh = x + h * head_dim;
-    for (size_t i = 0; i < head_dim; i += N) {
-      const auto v = hn::LoadU(d, xh + i);
-      const auto rotated =
-          hn::MulAdd(v, hn::Load(d, cos_pairs + i),
-                     hn::Mul(hn::Shuffle2301(v), hn::Load(d, sin_pairs + i)));
-      hn::StoreU(rotated, d, xh + i);
-    }
+  for (size_t j = head_dim; j < period; ++j) {
+    cos_pairs[j] = cos_pairs[j - head_dim];
+    sin_pairs[j] = sin_pairs[j - head_dim];
   }
+  if (period == head_dim) {
+    for (size_t h = 0; h < num_heads; ++h) {
+      float* xh = x + h * head_dim;
+      for (size_t i = 0; i < head_dim; i += N) {
+        const auto v = hn::LoadU(d, xh + i);
+        const auto rotated =
+            hn::MulAdd(v, hn::Load(d, cos_pairs + i),
+                       hn::Mul(hn::Shuffle2301(v), hn::Load(d, sin_pairs + i)));
+        hn::StoreU(rotated, d, xh + i);
+      }
+    }
+    return;
+  }
+  const auto cos_v = hn::Load(d, cos_pairs), sin_v = hn::Load(d, sin_pairs);
+  ForEachVector(d, num_heads * head_dim, [&](size_t i, size_t count) {
+    const auto v = LoadPart(d, x + i, count);
+    StorePart(d, hn::MulAdd(v, cos_v, hn::Mul(hn::Shuffle2301(v), sin_v)),
+              x + i, count);
+  });
 #endif
 }
 
