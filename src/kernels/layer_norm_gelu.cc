@@ -16,7 +16,6 @@
 #define HWY_TARGET_INCLUDE "src/kernels/layer_norm_gelu.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // Must follow foreach_target.h, which re-includes this file per target.
-#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "src/kernels/vector_ops-inl.h"
 // clang-format on
@@ -33,24 +32,24 @@ constexpr float kGeluCubicF = 0.044715f;
 // u = sqrt(2/pi) (v + c v^3). One exp and one division: Highway's Tanh (an
 // expm1 and a division, plus a polynomial branch) ran ~2x slower, and for
 // negative v, 1 + tanh(u) cancels where the sigmoid keeps its relative
-// accuracy. Exp is valid up to 104: the clamp to +-100 turns its overflow
-// into inf (v / inf = 0 for v < -10) and its underflow into 0 (v / 1 = v),
-// and keeps v^3's inf from reaching it.
+// accuracy. The exp is e = exp(-2|u|) <= 1 (u has v's sign), which cannot
+// overflow: sigmoid(2u) = 1 / (1 + e) for v >= 0 and e / (1 + e) below.
+// Where v^3 overflows, e = 0 and gelu is v or v * 0 = -0.
 template <class D>
-HWY_INLINE hn::VFromD<D> GeluSigmoidDenominator(D d, hn::VFromD<D> v) {
+HWY_INLINE hn::VFromD<D> GeluExpOfMinusTwoAbsU(D d, hn::VFromD<D> v) {
   const auto v2 = hn::Mul(v, v);
-  const auto minus_two_u =
-      hn::Mul(hn::Set(d, -2.0f * kSqrt2OverPiF),
+  const auto two_u =
+      hn::Mul(hn::Set(d, 2.0f * kSqrt2OverPiF),
               hn::MulAdd(hn::Mul(hn::Set(d, kGeluCubicF), v2), v, v));
-  const auto limit = hn::Set(d, 100.0f);
-  return hn::Add(
-      hn::Set(d, 1.0f),
-      hn::Exp(d, hn::Min(hn::Max(minus_two_u, hn::Neg(limit)), limit)));
+  return ExpOfNonPositive(d, hn::Neg(hn::Abs(two_u)));
 }
 
 template <class D>
 HWY_INLINE hn::VFromD<D> GeluTanhVec(D d, hn::VFromD<D> v) {
-  return hn::Div(v, GeluSigmoidDenominator(d, v));
+  const auto e = GeluExpOfMinusTwoAbsU(d, v);
+  const auto numerator =
+      hn::IfThenElse(hn::Lt(v, hn::Zero(d)), hn::Mul(v, e), v);
+  return hn::Div(numerator, hn::Add(hn::Set(d, 1.0f), e));
 }
 
 // gelu'(x) = s + x s (1 - s) 2 u' with s = sigmoid(2u) and u' = sqrt(2/pi)
@@ -58,17 +57,23 @@ HWY_INLINE hn::VFromD<D> GeluTanhVec(D d, hn::VFromD<D> v) {
 // 10 the second term is below 1e-35 (s (1 - s) < e^-86); clamping x there
 // in that term keeps x^2 from overflowing into 0 * inf = NaN for huge
 // inputs, and s of the unclamped x is exactly 0 or 1 in the far tails.
+// s and 1 - s are 1 / (1 + e) and e / (1 + e) in some order, so neither
+// cancels.
 template <class D>
 HWY_INLINE hn::VFromD<D> GeluTanhGradVec(D d, hn::VFromD<D> x,
                                          hn::VFromD<D> dy) {
   const auto one = hn::Set(d, 1.0f);
   const auto v = hn::Min(hn::Max(x, hn::Set(d, -10.0f)), hn::Set(d, 10.0f));
-  const auto s = hn::Div(one, GeluSigmoidDenominator(d, x));
+  const auto e = GeluExpOfMinusTwoAbsU(d, x);
+  const auto inv = hn::Div(one, hn::Add(one, e));
+  const auto e_inv = hn::Mul(e, inv);
+  const auto negative = hn::Lt(x, hn::Zero(d));
+  const auto s = hn::IfThenElse(negative, e_inv, inv);
+  const auto one_minus_s = hn::IfThenElse(negative, inv, e_inv);
   const auto two_du =
       hn::Mul(hn::Set(d, 2.0f * kSqrt2OverPiF),
               hn::MulAdd(hn::Set(d, 3.0f * kGeluCubicF), hn::Mul(v, v), one));
-  const auto grad =
-      hn::MulAdd(hn::Mul(hn::Mul(v, s), hn::Sub(one, s)), two_du, s);
+  const auto grad = hn::MulAdd(hn::Mul(hn::Mul(v, s), one_minus_s), two_du, s);
   return hn::Mul(dy, grad);
 }
 
@@ -143,7 +148,7 @@ HWY_INLINE hn::VFromD<D> NormalTail(D d, hn::VFromD<D> xc,
   const auto error = SquareError(d, xc, square);
   // exp(-(square + error) / 2), with exp(-error / 2) = 1 - error / 2 to
   // 1e-11 (|error| <= 2^-17 here).
-  *gauss = hn::Mul(hn::Exp(d, hn::Mul(hn::Neg(half), square)),
+  *gauss = hn::Mul(ExpOfNonPositive(d, hn::Mul(hn::Neg(half), square)),
                    hn::NegMulAdd(half, error, hn::Set(d, 1.0f)));
   return hn::Mul(hn::Mul(half, t), poly);
 }
