@@ -6,6 +6,7 @@ the table to stdout; every raw result is kept as JSON in --results.
 
   scripts/bench/compare.py [--build build] [--parts gemm,gpt2,...]
       [--threads 2] [--repeats 3] [--rounds 1] [--gen-tokens 64]
+      [--train-steps 3] [--small-train-steps 24]
 
 Parts: machine (FMA peak, triad), gemm (wisp MatMul vs peak, triad and
 OpenBLAS), gpt2 (124M prefill/decode vs ONNX Runtime, decode vs the
@@ -299,13 +300,14 @@ class Compare:
                            fmt(gbs, ' GB/s'), fmt(blas_gbs, ' GB/s'), cell, '')
 
     def wisp_bench(self, key, model, threads, prompt, gen, train=None,
-                   extra=()):
+                   extra=(), train_steps=None):
         cmd = [self.wisp, 'bench', '-m', model, '--threads', str(threads),
                '--prompt-tokens', str(prompt), '--gen-tokens', str(gen),
                '--repeats', str(self.a.repeats), '--json', *extra]
         if train:
             cmd += ['--train', '--batch', str(train[0]), '--seq',
-                    str(train[1]), '--train-steps', str(self.a.train_steps)]
+                    str(train[1]), '--train-steps',
+                    str(train_steps or self.a.train_steps)]
         out = self.run.json(f'wisp_{key}_{len(self.wisp_runs.get(key, []))}',
                             cmd)
         self.wisp_runs.setdefault(key, []).append(out)
@@ -495,36 +497,41 @@ class Compare:
                        '', '', '>= 20,000 tok/s',
                        None if decode is None else decode >= 20000)
 
-    def torch_train(self, key, source, batch, seq, threads, blas_threads):
+    def torch_train(self, key, source, batch, seq, steps, threads,
+                    blas_threads):
         return self.run.json(f'torch_{key}_t{threads}_b{blas_threads}', [
             TORCH_PYTHON, os.path.join(REPO, 'tests', 'bench',
                                        'torch_bench.py'), *source,
             '--threads', str(threads), '--blas-threads', str(blas_threads),
             '--no-inference', '--train', '--batch', str(batch), '--seq',
-            str(seq), '--train-steps', str(self.a.train_steps)])
+            str(seq), '--train-steps', str(steps)])
 
     def train(self):
         t = self.a.threads
         stories = os.path.join(self.build, 'models', 'stories260K.wisp')
+        # A stories260K step takes ~40 ms against GPT-2's ~2 s: it runs more
+        # steps, so that a short slow spell of the machine weighs less.
         cases = [('gpt2', self.gpt2 + '.wisp',
-                  ['--gpt2', self.gpt2 + '.pt'], 4, 128, 3.0),
+                  ['--gpt2', self.gpt2 + '.pt'], 4, 128, self.a.train_steps,
+                  3.0),
                  ('stories', stories,
                   ['--llama2c', os.path.join(SHARED, 'models', 'stories260K',
-                                             'stories260K.bin')], 8, 256, 4.0)]
+                                             'stories260K.bin')], 8, 256,
+                  self.a.small_train_steps, 4.0)]
         # PyTorch's set-ups on t cores, (torch threads, OpenBLAS threads):
         # Debian's PyTorch multiplies through OpenBLAS, which has threads of
         # its own (torch_bench.py). Which is fastest depends on the model
         # (the GEMMs on t threads for GPT-2, torch's own ops on t threads
         # for the small model), so all run and the fastest is the reference.
         setups = sorted({(t, t), (1, t), (t, 1)})
-        for name, model, source, batch, seq, goal in cases:
+        for name, model, source, batch, seq, steps, goal in cases:
             refs = {s: [] for s in setups}
             for _ in range(self.a.rounds):
                 self.wisp_bench(f'train_{name}_t{t}', model, t, 1, 1,
-                                train=(batch, seq))
+                                train=(batch, seq), train_steps=steps)
                 for s in setups:
                     refs[s].append(self.torch_train(name, source, batch, seq,
-                                                    *s))
+                                                    steps, *s))
             medians = {s: median_of([r['train_tokens_per_s']
                                      for r in refs[s] if r]) for s in setups}
             measured = [s for s in setups if medians[s] is not None]
@@ -646,6 +653,8 @@ def main():
                    help='alternate wisp and the reference this many times')
     p.add_argument('--gen-tokens', type=int, default=64)
     p.add_argument('--train-steps', type=int, default=3)
+    p.add_argument('--small-train-steps', type=int, default=24,
+                   help='timed training steps of stories260K (both sides)')
     p.add_argument('--no-build', action='store_true')
     a = p.parse_args()
     parts = [x for x in a.parts.split(',') if x]
