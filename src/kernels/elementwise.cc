@@ -128,8 +128,12 @@ void RopePairsImpl(float* x, size_t num_heads, size_t head_dim,
   constexpr size_t kMaxHeadDim = 512;
   const DF d;
   const size_t N = hn::Lanes(d);
+  if (head_dim < 2 || head_dim % 2 != 0 || head_dim > kMaxHeadDim) {
+    RopePairsScalar(x, num_heads, head_dim, cos, sin);
+    return;
+  }
   const size_t period = head_dim % N == 0 ? head_dim : N;
-  if (head_dim > kMaxHeadDim || period % head_dim != 0) {
+  if (period % head_dim != 0) {
     RopePairsScalar(x, num_heads, head_dim, cos, sin);
     return;
   }

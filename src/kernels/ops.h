@@ -95,7 +95,8 @@ void Softmax(float* x, size_t n);
 // y[i] = exp(x[i]) for x[i] <= 0: the exp of attention, sigmoids and the
 // cross-entropy (relative error under 1.5e-7; exactly 1 at 0; subnormal
 // under FLT_MIN; 0 from -104 down and for -inf and NaN; vector_ops-inl.h).
-// Values of x > 0 give unspecified results. y may alias x.
+// Accurate up to x = 88 (small x > 0 from rounding is fine); unspecified
+// above ~177. y may alias x.
 void ExpOfNonPositive(const float* x, float* y, size_t n);
 
 // out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)). out may alias

@@ -162,8 +162,7 @@ constexpr size_t kSumBlock = 256;
 // Writes e_i = exp(logits_i - max) to out (unless it is null; it may be
 // logits itself: each element is read before it is written) and returns
 // sum_i e_i; *max_out receives the maximum logit. exp of anything more than
-// 110 below the maximum (87.3 without AVX-512) is exactly 0, so huge logits
-// cannot overflow.
+// ~104 below the maximum is exactly 0, so huge logits cannot overflow.
 template <class D>
 HWY_INLINE double SumExp(D d, const float* logits, size_t vocab, float* out,
                          float* max_out) {

@@ -137,11 +137,16 @@ HWY_INLINE float DotVec(D d, const float* HWY_RESTRICT a,
 // (relative error 1.7e-7) and 2^n is applied exactly. exp(0) is exactly 1
 // (online softmax relies on it); results under FLT_MIN are subnormal, as
 // exp's, and below -104 they round to 0, as for -inf and NaN (hn::Exp also
-// gives 0 for NaN). x > 0 gives unspecified values.
+// gives 0 for NaN). Small x > 0 (a score a few ulps above a log-sum-exp
+// computed elsewhere, in the attention backward) is as accurate, and so is
+// everything up to 88 (where exp overflows); above ~177 the values are
+// unspecified.
 template <class D>
 HWY_INLINE hn::VFromD<D> ExpOfNonPositive(D d, hn::VFromD<D> x) {
   // 2^-159 times p < 2 rounds to 0: clamping here keeps n in range.
-  const auto clamped = hn::Max(x, hn::Set(d, -110.0f));  // also -inf, NaN
+  // -inf and NaN become -110 too: hn::Max returns its second operand for
+  // NaN on x86 and AArch64 (ExpOfNonPositiveEdges checks it per target).
+  const auto clamped = hn::Max(x, hn::Set(d, -110.0f));
   const auto n = hn::Round(hn::Mul(clamped, hn::Set(d, 1.44269504088896341f)));
   // Cody and Waite's reduction: ln 2's leading part has 16 bits, so n times
   // it is exact for |n| < 256 with or without FMA (SSE4 has none, and

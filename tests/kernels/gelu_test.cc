@@ -28,8 +28,9 @@ constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kCubic = 0.044715;
 
 // Absolute error allowed in tanh(inner) = 2 s - 1 as the kernel computes it
-// (in the sigmoid form, s = 1 / (1 + exp(-2 inner))): the exp (1 ulp) and
-// two roundings keep s within 3 eps relative (< 4e-7 absolute for 2 s), and
+// (in the sigmoid form, s = 1 / (1 + exp(-2 inner))): the exp (1.5e-7, 1.3
+// eps) and two roundings keep s within 3.5 eps relative (< 4.2e-7 absolute
+// for 2 s), and
 // the three roundings of the inner argument move tanh by at most
 // 3 eps * max(u sech^2 u) ~ 1.6e-7. The float tanhf loop meets it too.
 constexpr double kTanhAbsError = 7e-7;
