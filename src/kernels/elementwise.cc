@@ -54,14 +54,8 @@ void ExpOfNonPositiveImpl(const float* x, float* y, size_t n) {
 
 template <class D>
 HWY_INLINE hn::VFromD<D> SwiGLUVec(D d, hn::VFromD<D> g, hn::VFromD<D> u) {
-  // silu(g) = g / (1 + exp(-g)), through e = exp(-|g|), which cannot
-  // overflow (the cheap exp takes arguments <= 0 only): g / (1 + e) for
-  // g >= 0 and g e / (1 + e) below, whose limit for g < -88.7 is -0 as it
-  // should be.
-  const auto e = ExpOfNonPositive(d, hn::Neg(hn::Abs(g)));
-  const auto numerator =
-      hn::IfThenElse(hn::Lt(g, hn::Zero(d)), hn::Mul(g, e), g);
-  return hn::Mul(hn::Div(numerator, hn::Add(hn::Set(d, 1.0f), e)), u);
+  // silu(g) = g sigmoid(g).
+  return hn::Mul(MulSigmoid(d, g, g), u);
 }
 
 void SwiGLUImpl(const float* gate, const float* up, float* out, size_t n) {
@@ -128,12 +122,9 @@ void RopePairsImpl(float* x, size_t num_heads, size_t head_dim,
   constexpr size_t kMaxHeadDim = 512;
   const DF d;
   const size_t N = hn::Lanes(d);
-  if (head_dim < 2 || head_dim % 2 != 0 || head_dim > kMaxHeadDim) {
-    RopePairsScalar(x, num_heads, head_dim, cos, sin);
-    return;
-  }
   const size_t period = head_dim % N == 0 ? head_dim : N;
-  if (period % head_dim != 0) {
+  if (head_dim < 2 || head_dim % 2 != 0 || head_dim > kMaxHeadDim ||
+      period % head_dim != 0) {
     RopePairsScalar(x, num_heads, head_dim, cos, sin);
     return;
   }

@@ -32,24 +32,18 @@ constexpr float kGeluCubicF = 0.044715f;
 // u = sqrt(2/pi) (v + c v^3). One exp and one division: Highway's Tanh (an
 // expm1 and a division, plus a polynomial branch) ran ~2x slower, and for
 // negative v, 1 + tanh(u) cancels where the sigmoid keeps its relative
-// accuracy. The exp is e = exp(-2|u|) <= 1 (u has v's sign), which cannot
-// overflow: sigmoid(2u) = 1 / (1 + e) for v >= 0 and e / (1 + e) below.
-// Where v^3 overflows, e = 0 and gelu is v or v * 0 = -0.
+// accuracy. Both directions go through e = exp(-2|u|) <= 1 (u has v's
+// sign; MulSigmoid, SigmoidAndComplement), so nothing overflows.
 template <class D>
-HWY_INLINE hn::VFromD<D> GeluExpOfMinusTwoAbsU(D d, hn::VFromD<D> v) {
+HWY_INLINE hn::VFromD<D> GeluTwoU(D d, hn::VFromD<D> v) {
   const auto v2 = hn::Mul(v, v);
-  const auto two_u =
-      hn::Mul(hn::Set(d, 2.0f * kSqrt2OverPiF),
-              hn::MulAdd(hn::Mul(hn::Set(d, kGeluCubicF), v2), v, v));
-  return ExpOfNonPositive(d, hn::Neg(hn::Abs(two_u)));
+  return hn::Mul(hn::Set(d, 2.0f * kSqrt2OverPiF),
+                 hn::MulAdd(hn::Mul(hn::Set(d, kGeluCubicF), v2), v, v));
 }
 
 template <class D>
 HWY_INLINE hn::VFromD<D> GeluTanhVec(D d, hn::VFromD<D> v) {
-  const auto e = GeluExpOfMinusTwoAbsU(d, v);
-  const auto numerator =
-      hn::IfThenElse(hn::Lt(v, hn::Zero(d)), hn::Mul(v, e), v);
-  return hn::Div(numerator, hn::Add(hn::Set(d, 1.0f), e));
+  return MulSigmoid(d, v, GeluTwoU(d, v));
 }
 
 // gelu'(x) = s + x s (1 - s) 2 u' with s = sigmoid(2u) and u' = sqrt(2/pi)
@@ -57,19 +51,13 @@ HWY_INLINE hn::VFromD<D> GeluTanhVec(D d, hn::VFromD<D> v) {
 // 10 the second term is below 1e-35 (s (1 - s) < e^-86); clamping x there
 // in that term keeps x^2 from overflowing into 0 * inf = NaN for huge
 // inputs, and s of the unclamped x is exactly 0 or 1 in the far tails.
-// s and 1 - s are 1 / (1 + e) and e / (1 + e) in some order, so neither
-// cancels.
 template <class D>
 HWY_INLINE hn::VFromD<D> GeluTanhGradVec(D d, hn::VFromD<D> x,
                                          hn::VFromD<D> dy) {
   const auto one = hn::Set(d, 1.0f);
   const auto v = hn::Min(hn::Max(x, hn::Set(d, -10.0f)), hn::Set(d, 10.0f));
-  const auto e = GeluExpOfMinusTwoAbsU(d, x);
-  const auto inv = hn::Div(one, hn::Add(one, e));
-  const auto e_inv = hn::Mul(e, inv);
-  const auto negative = hn::Lt(x, hn::Zero(d));
-  const auto s = hn::IfThenElse(negative, e_inv, inv);
-  const auto one_minus_s = hn::IfThenElse(negative, inv, e_inv);
+  hn::VFromD<D> s, one_minus_s;
+  SigmoidAndComplement(d, GeluTwoU(d, x), &s, &one_minus_s);
   const auto two_du =
       hn::Mul(hn::Set(d, 2.0f * kSqrt2OverPiF),
               hn::MulAdd(hn::Set(d, 3.0f * kGeluCubicF), hn::Mul(v, v), one));

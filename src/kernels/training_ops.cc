@@ -127,17 +127,8 @@ void SwiGLUBackwardImpl(const float* dh, const float* gate, const float* up,
   ForEachVector(d, n, [&](size_t i, size_t count) {
     const auto g = LoadPart(d, gate + i, count);
     const auto dhv = LoadPart(d, dh + i, count);
-    // With e = exp(-|g|), which cannot overflow, sigmoid(g) and 1 -
-    // sigmoid(g) = sigmoid(-g) are 1 / (1 + e) and e / (1 + e) in some
-    // order: no overflow for g < -88.7 (where exp(-g) would be inf and a
-    // representable sigmoid would become 0) and no cancellation in 1 -
-    // sigmoid for large g.
-    const auto e = ExpOfNonPositive(d, hn::Neg(hn::Abs(g)));
-    const auto inv = hn::Div(one, hn::Add(one, e));
-    const auto negative = hn::Lt(g, hn::Zero(d));
-    const auto sigmoid = hn::Mul(hn::IfThenElse(negative, e, one), inv);
-    const auto one_minus_sigmoid =
-        hn::Mul(hn::IfThenElse(negative, one, e), inv);
+    hn::VFromD<DF> sigmoid, one_minus_sigmoid;
+    SigmoidAndComplement(d, g, &sigmoid, &one_minus_sigmoid);
     StorePart(d, hn::Mul(dhv, hn::Mul(g, sigmoid)), dup + i, count);
     // d silu / dg = sigmoid * (1 + g * (1 - sigmoid)).
     const auto dsilu = hn::Mul(sigmoid, hn::MulAdd(g, one_minus_sigmoid, one));

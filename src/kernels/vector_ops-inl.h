@@ -180,6 +180,34 @@ HWY_INLINE hn::VFromD<D> ExpOfNonPositive(D d, hn::VFromD<D> x) {
   return hn::Mul(hn::Mul(p, pow2_half), pow2_rest);
 }
 
+// sigmoid(z) and 1 - sigmoid(z) = sigmoid(-z), through e = exp(-|z|) <= 1:
+// they are 1 / (1 + e) and e / (1 + e) in z's order, so neither overflows
+// (exp(-z) would for z < -88.7, and a representable sigmoid become 0) nor
+// cancels (1 - sigmoid for large z). For SwiGLU's and GELU's gradients.
+template <class D>
+HWY_INLINE void SigmoidAndComplement(D d, hn::VFromD<D> z, hn::VFromD<D>* s,
+                                     hn::VFromD<D>* one_minus_s) {
+  const auto one = hn::Set(d, 1.0f);
+  const auto e = ExpOfNonPositive(d, hn::Neg(hn::Abs(z)));
+  const auto inv = hn::Div(one, hn::Add(one, e));
+  const auto e_inv = hn::Mul(e, inv);
+  const auto negative = hn::Lt(z, hn::Zero(d));
+  *s = hn::IfThenElse(negative, e_inv, inv);
+  *one_minus_s = hn::IfThenElse(negative, inv, e_inv);
+}
+
+// x * sigmoid(z) for z of x's sign (x itself for silu, GELU's 2u), with one
+// division: x / (1 + e) for z >= 0 and x e / (1 + e) below, e = exp(-|z|)
+// <= 1, so nothing overflows; where |z| does, e = 0 and the result is x or
+// x * 0 = -0, the limits.
+template <class D>
+HWY_INLINE hn::VFromD<D> MulSigmoid(D d, hn::VFromD<D> x, hn::VFromD<D> z) {
+  const auto e = ExpOfNonPositive(d, hn::Neg(hn::Abs(z)));
+  const auto numerator =
+      hn::IfThenElse(hn::Lt(z, hn::Zero(d)), hn::Mul(x, e), x);
+  return hn::Div(numerator, hn::Add(hn::Set(d, 1.0f), e));
+}
+
 // In-place softmax of x[0, n): subtract the maximum so exp never overflows,
 // exponentiate, then scale by the reciprocal of the sum.
 template <class D>
